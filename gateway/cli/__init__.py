@@ -1,0 +1,19 @@
+"""`beacon` command line: server, demo and administration (one module per command group)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="Beacon gateway: serve, demo and administer.")
+
+
+def _register() -> None:
+    from gateway.cli import audit, clients, orgs, serve
+
+    app.add_typer(orgs.app, name="orgs", help="Partner organisations.")
+    app.add_typer(clients.app, name="clients", help="OAuth2 clients of an organisation.")
+    app.add_typer(audit.app, name="audit", help="The hash-chained audit trail.")
+    serve.register(app)
+
+
+_register()

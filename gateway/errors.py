@@ -1,0 +1,156 @@
+"""RFC 9457 problem details for every failure.
+
+Defends against information leaks: 5xx responses carry a generic detail (the cause goes to the
+log), validation errors point at fields/rows, never at internals.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://beacon.example/problems/"
+
+log = structlog.get_logger(__name__)
+
+
+class BeaconError(Exception):
+    """Base of every domain error; subclasses set ``type``, ``title``, ``status``."""
+
+    type: ClassVar[str] = TYPE_BASE + "internal"
+    title: ClassVar[str] = "Internal error"
+    status: ClassVar[int] = 500
+    headers: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extensions = extensions
+
+
+class NotFoundError(BeaconError):
+    type = TYPE_BASE + "not-found"
+    title = "Not found"
+    status = 404
+
+
+class ConflictError(BeaconError):
+    type = TYPE_BASE + "conflict"
+    title = "Conflict"
+    status = 409
+
+
+class BadRequestError(BeaconError):
+    type = TYPE_BASE + "bad-request"
+    title = "Bad request"
+    status = 400
+
+
+class UnauthenticatedError(BeaconError):
+    type = TYPE_BASE + "unauthenticated"
+    title = "Authentication required"
+    status = 401
+    headers = {"WWW-Authenticate": 'Bearer realm="beacon"'}
+
+
+class ForbiddenError(BeaconError):
+    type = TYPE_BASE + "forbidden"
+    title = "Forbidden"
+    status = 403
+
+
+class ServiceUnavailableError(BeaconError):
+    type = TYPE_BASE + "service-unavailable"
+    title = "Service unavailable"
+    status = 503
+
+
+def problem(
+    request: Request,
+    *,
+    type_: str,
+    title: str,
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": f"urn:beacon:request:{getattr(request.state, 'request_id', 'unknown')}",
+    }
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _beacon_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BeaconError)
+    if exc.status >= 500:
+        log.error("request.failed", error_type=exc.type, detail=exc.detail)
+    return problem(
+        request,
+        type_=exc.type,
+        title=exc.title,
+        status=exc.status,
+        detail=exc.detail if exc.status < 500 or exc.status == 503 else exc.title,
+        headers=exc.headers or None,
+        **exc.extensions,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    return problem(
+        request,
+        type_=TYPE_BASE + "validation",
+        title="Request validation failed",
+        status=422,
+        detail=f"{len(errors)} field(s) failed validation",
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="beacon"')
+    return problem(
+        request,
+        type_=TYPE_BASE + ("not-found" if exc.status_code == 404 else "http-error"),
+        title=str(exc.detail) if exc.status_code < 500 else "Internal error",
+        status=exc.status_code,
+        detail=str(exc.detail) if exc.status_code < 500 else "Internal error",
+        headers=headers or None,
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("request.unhandled", error=type(exc).__name__)
+    return problem(
+        request,
+        type_=TYPE_BASE + "internal",
+        title="Internal error",
+        status=500,
+        detail="An internal error occurred; quote the instance id to support.",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(BeaconError, _beacon_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,5 @@
+"""Imports every feature's SQLModel tables so metadata (and Alembic) sees them all."""
+
+from gateway.audit import models as audit_models  # noqa: F401
+from gateway.auth import models as auth_models  # noqa: F401
+from gateway.ingest import models as ingest_models  # noqa: F401

@@ -1,0 +1,88 @@
+"""Runtime configuration (pydantic-settings, ``BEACON_`` prefix, nested with ``__``).
+
+Defends against running production with development secrets: outside dev mode the validator
+refuses embedded signing keys generated on the fly and SQLite.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    url: SecretStr = SecretStr("sqlite:///./var/beacon.db")
+    echo: bool = False
+
+
+class AuthSettings(BaseModel):
+    # Self-issuer mode (default): the gateway signs tokens with its own asymmetric key.
+    issuer: str = "http://127.0.0.1:8000"
+    audience: str = "beacon-gateway"
+    signing_key_path: Path | None = None  # PEM private key; generated into data_dir in dev mode
+    token_ttl_seconds: int = 900
+    # External-issuer mode: trust another issuer's JWKS instead of our own key.
+    external_jwks_url: str | None = None
+    external_jwks_path: Path | None = None
+    leeway_seconds: int = 30
+
+
+class PolicySettings(BaseModel):
+    backend: Literal["embedded", "opa"] = "embedded"
+    opa_url: str = "http://127.0.0.1:8181"
+    timeout_seconds: float = 2.0
+    policy_dir: Path = Path("policies")
+    grants_path: Path | None = None  # JSON/YAML grants data; defaults to policy_dir/data.json
+
+
+class StoreSettings(BaseModel):
+    uri: str = "./var/store"  # local folder, or s3://bucket/prefix
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_allow_http: bool = False
+
+
+class IngestSettings(BaseModel):
+    max_body_bytes: int = 256 * 1024 * 1024
+    max_rejected_rows_reported: int = 1000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BEACON_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    mode: Literal["dev", "production"] = "dev"
+    data_dir: Path = Path("./var")
+    contracts_dir: Path = Path("contracts")
+    views_dir: Path | None = None  # defaults to the packaged gateway/views/definitions
+    log_json: bool | None = None  # None: JSON when stdout is not a TTY
+    log_level: str = "INFO"
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if self.mode == "production":
+            if self.auth.signing_key_path is None and not (
+                self.auth.external_jwks_url or self.auth.external_jwks_path
+            ):
+                raise ValueError("production mode needs auth.signing_key_path or an external JWKS")
+            if self.database.url.get_secret_value().startswith("sqlite"):
+                raise ValueError("production mode needs PostgreSQL (database.url)")
+        return self
+
+    @property
+    def resolved_views_dir(self) -> Path:
+        return self.views_dir or Path(__file__).parent / "views" / "definitions"
