@@ -1,0 +1,156 @@
+"""The demo: embedded defaults, demo partners, synthetic data pushed through the connector path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import SecretStr
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from gateway.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class DemoPartner:
+    slug: str
+    name: str
+    sector: str
+    roles: tuple[str, ...]
+    uploads: tuple[tuple[str, int], ...]  # (dataset, rows at scale 1)
+
+
+DEMO_PARTNERS: tuple[DemoPartner, ...] = (
+    DemoPartner("safe-harbour", "Safe Harbour Foundation", "ngo", ("uploader", "analyst"),
+                (("incident_reports", 30_000), ("open_source_items", 2_000))),
+    DemoPartner("freedom-network", "Freedom Network", "ngo", ("uploader", "analyst"),
+                (("incident_reports", 20_000), ("open_source_items", 2_000))),
+    DemoPartner("northbank", "Northbank plc", "financial", ("uploader", "analyst"),
+                (("financial_indicators", 6_000),)),
+    DemoPartner("meridian-bank", "Meridian Bank", "financial", ("uploader", "analyst"),
+                (("financial_indicators", 4_000),)),
+    DemoPartner("atlas-apparel", "Atlas Apparel Group", "business", ("uploader", "analyst"),
+                (("supply_chain_findings", 5_000),)),
+    DemoPartner("national-referral-agency", "National Referral Agency", "government",
+                ("uploader", "analyst"), (("incident_reports", 15_000),)),
+    DemoPartner("beacon-ops", "Beacon governance team", "public", ("governance", "admin"), ()),
+)
+
+
+def demo_settings(data_dir: Path, port: int) -> Settings:
+    s = Settings(data_dir=data_dir, contracts_dir=REPO / "contracts")
+    s.database.url = SecretStr(f"sqlite:///{data_dir / 'beacon.db'}")
+    s.store.uri = str(data_dir / "store")
+    s.policy.policy_dir = REPO / "policies"
+    s.policy.backend = "embedded"
+    s.auth.issuer = f"http://127.0.0.1:{port}"
+    return s
+
+
+def create_partners(settings: Settings) -> dict[str, dict[str, str]]:
+    """Create the demo organisations and one client each; returns slug → credentials."""
+    from gateway.auth.service import create_client, create_org
+    from gateway.db import build_engine
+    from gateway.migrations import upgrade_schema
+
+    engine = build_engine(settings)
+    upgrade_schema(engine)
+    creds: dict[str, dict[str, str]] = {}
+    with Session(engine) as session:
+        for p in DEMO_PARTNERS:
+            create_org(session, slug=p.slug, name=p.name, sector=p.sector)
+            client, secret = create_client(session, org_slug=p.slug, roles=list(p.roles), name="demo")
+            creds[p.slug] = {"client_id": client.client_id, "client_secret": secret,
+                             "sector": p.sector, "roles": ",".join(p.roles)}
+    engine.dispose()
+    return creds
+
+
+def push_demo_data(base_url: str, creds: dict[str, dict[str, str]], *, scale: float,
+                   console: Console) -> list[dict[str, object]]:
+    """Each partner pushes its synthetic data through the connector SDK over HTTP."""
+    from connectors.client import GatewayClient
+    from connectors.profile import Profile
+    from connectors.push import push_table
+    from gateway.demo.synth import generate, inject_errors
+
+    results: list[dict[str, object]] = []
+    for i, p in enumerate(DEMO_PARTNERS):
+        for j, (dataset, rows) in enumerate(p.uploads):
+            n = max(100, int(rows * scale))
+            table = generate(dataset, n, seed=1000 + 10 * i + j)
+            # A few bad rows per upload so the quarantine has something to show.
+            table, _bad = inject_errors(table, 0.002, seed=7 + i)
+            profile = Profile.identity(base_url, creds[p.slug]["client_id"],
+                                       creds[p.slug]["client_secret"], dataset,
+                                       contracts_dir=REPO / "contracts")
+            with GatewayClient.from_profile(profile) as client:
+                summary = push_table(client, profile, dataset, table)
+            results.append({"partner": p.slug, "dataset": dataset, "rows": n,
+                            "accepted": summary.accepted, "rejected": summary.rejected,
+                            "batches": ",".join(summary.batch_ids)})
+            console.print(f"  {p.slug:<26} {dataset:<22} accepted {summary.accepted:>7,}"
+                          f"  quarantined {summary.rejected:>4,}")
+    return results
+
+
+def run_demo(*, port: int, data_dir: Path, scale: float, keep: bool, exit_after_seed: bool) -> int:
+    from gateway.app import create_app
+    from gateway.serving import serve_in_thread
+
+    console = Console()
+    data_dir = data_dir.resolve()
+    if data_dir.exists() and not keep:
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = demo_settings(data_dir, port)
+    console.rule("[bold]Beacon demo")
+    creds = create_partners(settings)
+    (data_dir / "credentials.json").write_text(json.dumps(creds, indent=2))
+    (data_dir / "credentials.json").chmod(0o600)
+    with serve_in_thread(create_app(settings), port=port) as base_url:
+        console.print(f"Gateway up at [bold]{base_url}[/] — pushing synthetic data via the connector")
+        push_demo_data(base_url, creds, scale=scale, console=console)
+        _print_guide(console, base_url, creds, data_dir)
+        if exit_after_seed:
+            return 0
+        console.print("[dim]Ctrl-C to stop.[/]")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            console.print("stopping")
+    return 0
+
+
+def _print_guide(console: Console, base_url: str, creds: dict[str, dict[str, str]],
+                 data_dir: Path) -> None:
+    table = Table(title="Demo credentials (also in credentials.json)")
+    for col in ("organisation", "sector", "roles", "client_id", "client_secret"):
+        table.add_column(col)
+    for slug, c in creds.items():
+        table.add_row(slug, c["sector"], c["roles"], c["client_id"], c["client_secret"])
+    console.print(table)
+    ngo = creds["safe-harbour"]
+    console.print(f"""
+[bold]Where to look[/]
+  API docs:        {base_url}/docs
+  Readiness:       {base_url}/readyz
+  State:           {data_dir}  (SQLite metadata, Delta store, credentials.json)
+
+[bold]Try it[/] (as the NGO safe-harbour):
+  TOKEN=$(curl -s -u {ngo['client_id']}:{ngo['client_secret']} -d grant_type=client_credentials \\
+      {base_url}/oauth/token | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  curl -s -H "Authorization: Bearer $TOKEN" {base_url}/v1/views
+  curl -s -H "Authorization: Bearer $TOKEN" \\
+      "{base_url}/v1/views/incident_hotspots?group_by=country,exploitation_type&format=csv"
+  curl -s -H "Authorization: Bearer $TOKEN" \\
+      "{base_url}/v1/views/incident_hotspots?group_by=h3_cell"     # denied: 403 problem+json
+  .venv/bin/beacon audit verify   (with BEACON_DATABASE__URL=sqlite:///{data_dir}/beacon.db)
+""")

@@ -1,0 +1,180 @@
+"""The whole Collect → Share flow over real HTTP, on every DB × policy-backend combination."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from gateway.app import create_app
+from gateway.auth.service import create_client, create_org
+from gateway.cli import app as beacon_cli
+from gateway.db import build_engine
+from gateway.demo.synth import generate, inject_errors
+from gateway.migrations import upgrade_schema
+from gateway.serving import serve_in_thread
+from gateway.settings import Settings
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@dataclass
+class Org:
+    slug: str
+    client_id: str
+    secret: str
+
+
+@pytest.fixture(params=["embedded", "opa"])
+def e2e_settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
+    if request.param == "opa":
+        settings.policy.backend = "opa"
+        settings.policy.opa_url = request.getfixturevalue("opa_server")
+    return settings
+
+
+@pytest.fixture
+def orgs(e2e_settings: Settings) -> dict[str, Org]:
+    engine = build_engine(e2e_settings)
+    upgrade_schema(engine)
+    out: dict[str, Org] = {}
+    with Session(engine) as session:
+        for slug, sector, roles in (
+            ("northbank", "financial", ["uploader", "analyst"]),
+            ("safe-harbour", "ngo", ["uploader", "analyst"]),
+        ):
+            create_org(session, slug=slug, name=slug.title(), sector=sector)
+            client, secret = create_client(session, org_slug=slug, roles=roles)
+            out[slug] = Org(slug, client.client_id, secret)
+    engine.dispose()
+    return out
+
+
+@pytest.fixture
+def base_url(e2e_settings: Settings, orgs: dict[str, Org]) -> Iterator[str]:
+    with serve_in_thread(create_app(e2e_settings)) as url:
+        yield url
+
+
+def _token(base_url: str, org: Org) -> dict[str, str]:
+    r = httpx.post(
+        f"{base_url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(org.client_id, org.secret),
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def _csv(table: pa.Table) -> bytes:
+    buf = io.BytesIO()
+    pacsv.write_csv(table, buf)
+    return buf.getvalue()
+
+
+def _upload(base_url: str, auth: dict[str, str], dataset: str, body: bytes, key: str) -> httpx.Response:
+    return httpx.post(
+        f"{base_url}/v1/datasets/{dataset}/batches",
+        content=body,
+        headers={**auth, "Content-Type": "text/csv", "Idempotency-Key": key},
+        timeout=120,
+    )
+
+
+def test_collect_to_share_end_to_end(
+    base_url: str, orgs: dict[str, Org], e2e_settings: Settings
+) -> None:
+    bank = _token(base_url, orgs["northbank"])
+    ngo = _token(base_url, orgs["safe-harbour"])
+
+    # Collect: the bank uploads a batch, some rows invalid.
+    clean = generate("financial_indicators", 3000, seed=11)
+    broken, bad_rows = inject_errors(clean, 0.01, seed=3)
+    body = _csv(broken)
+    key = str(uuid.uuid4())
+    first = _upload(base_url, bank, "financial_indicators", body, key)
+    assert first.status_code == 201, first.text
+    result = first.json()
+    assert result["rejected"] == len(bad_rows) > 0
+    assert result["accepted"] == clean.num_rows - len(bad_rows)
+    assert sum(result["reasons"].values()) >= len(bad_rows)
+
+    # A retried upload is not doubled, a different body under the same key is refused.
+    again = _upload(base_url, bank, "financial_indicators", body, key)
+    assert again.status_code == 200
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["batch_id"] == result["batch_id"]
+    conflict = _upload(base_url, bank, "financial_indicators", body + b"\n", key)
+    assert conflict.status_code == 409
+    assert conflict.headers["content-type"].startswith("application/problem+json")
+
+    # Share: the NGO queries a permitted view and gets suppressed aggregates only.
+    listed = httpx.get(f"{base_url}/v1/views", headers=ngo).json()
+    names = {v["name"] for v in listed["views"]}
+    assert "financial_typologies" in names and "supply_chain_risk" not in names
+    view = httpx.get(
+        f"{base_url}/v1/views/financial_typologies",
+        params={"group_by": "country,typology,month"},
+        headers=ngo,
+    )
+    assert view.status_code == 200, view.text
+    payload = view.json()
+    k = payload["min_k"]
+    assert k >= 3
+    assert payload["suppressed_cells"] > 0
+    assert payload["rows"], "some cells are large enough to publish"
+    assert all(row["record_count"] >= k for row in payload["rows"])
+    assert all(set(row) <= {"country", "typology", "month", "record_count", "alert_sum", "sar_sum"} for row in payload["rows"])
+    # Not doubled: the published total never exceeds what was accepted once.
+    assert sum(row["record_count"] for row in payload["rows"]) <= result["accepted"]
+
+    # Denied: a view without a grant, a dimension outside the grant, and raw identifiers.
+    denied_view = httpx.get(f"{base_url}/v1/views/supply_chain_risk", headers=ngo)
+    assert denied_view.status_code == 403
+    assert denied_view.headers["content-type"].startswith("application/problem+json")
+    denied_dim = httpx.get(
+        f"{base_url}/v1/views/incident_hotspots", params={"group_by": "h3_cell"}, headers=ngo
+    )
+    assert denied_dim.status_code == 403
+    assert any(r.startswith("dimension_not_permitted") for r in denied_dim.json()["reasons"])
+    raw = httpx.get(
+        f"{base_url}/v1/views/financial_typologies", params={"group_by": "record_id"}, headers=ngo
+    )
+    assert raw.status_code in (400, 403)
+    assert "rows" not in raw.json()
+
+    # BOLA: the bank cannot read the NGO's batch or quarantine.
+    ngo_batch = _upload(
+        base_url, ngo, "incident_reports",
+        _csv(inject_errors(generate("incident_reports", 500, seed=5), 0.02, seed=9)[0]),
+        str(uuid.uuid4()),
+    )
+    assert ngo_batch.status_code == 201, ngo_batch.text
+    batch_id = ngo_batch.json()["batch_id"]
+    own = httpx.get(f"{base_url}/v1/batches/{batch_id}/rejections", headers=ngo)
+    assert own.status_code == 200
+    for path in (f"/v1/batches/{batch_id}", f"/v1/batches/{batch_id}/rejections"):
+        other = httpx.get(base_url + path, headers=bank)
+        assert other.status_code == 404
+        assert "safe-harbour" not in other.text
+
+    # Audit: the chain verifies, then fails after one row is edited.
+    env = {"BEACON_DATABASE__URL": e2e_settings.database.url.get_secret_value()}
+    ok = CliRunner().invoke(beacon_cli, ["audit", "verify"], env=env)
+    assert ok.exit_code == 0, ok.output
+    engine = build_engine(e2e_settings)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_event SET outcome = 'tampered' WHERE seq = 3"))
+    engine.dispose()
+    bad = CliRunner().invoke(beacon_cli, ["audit", "verify"], env=env)
+    assert bad.exit_code == 1
+    assert "3" in bad.output
