@@ -35,7 +35,7 @@ class PolicySettings(BaseModel):
     opa_url: str = "http://127.0.0.1:8181"
     timeout_seconds: float = 2.0
     policy_dir: Path = Path("policies")
-    grants_path: Path | None = None  # JSON/YAML grants data; defaults to policy_dir/data.json
+    grants_path: Path | None = None  # JSON/YAML grants replacing data.beacon.grants (embedded)
 
 
 class StoreSettings(BaseModel):

@@ -8,7 +8,6 @@ import pytest
 from pydantic import SecretStr
 
 from gateway.settings import Settings
-from tests.fixtures.postgres import fresh_pg_database
 
 pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.opa"]
 
@@ -20,6 +19,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Every test that touches the metadata DB runs on both backends."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'beacon.db'}"
+    from tests.fixtures.postgres import fresh_pg_database
+
     return fresh_pg_database(request.getfixturevalue("pg_admin_url"))
 
 

@@ -1,0 +1,1 @@
+"""Tests for the policy engine (Rego, both backends, the decision port)."""
