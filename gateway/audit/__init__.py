@@ -1,0 +1,1 @@
+"""Hash-chained, append-only audit trail (defends against silent tampering with the record)."""

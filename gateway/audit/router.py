@@ -1,0 +1,38 @@
+"""Read the audit trail and check its integrity (scope ``audit:read``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from gateway.audit.schemas import AuditEventPage, AuditEventRead, AuditVerificationRead
+from gateway.deps import CtxDep, Governance
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+@router.get("/events", response_model=AuditEventPage, summary="Audit events in chain order")
+def list_events(
+    ctx: CtxDep,
+    _principal: Governance,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    after_seq: Annotated[int | None, Query(ge=0)] = None,
+    kind: Annotated[str | None, Query(max_length=64)] = None,
+) -> AuditEventPage:
+    events = ctx.audit.list_events(limit=limit, after_seq=after_seq, kind=kind)
+    items = [AuditEventRead.model_validate(e, from_attributes=True) for e in events]
+    return AuditEventPage(
+        items=items, next_after_seq=items[-1].seq if len(items) == limit else None
+    )
+
+
+@router.get("/verify", response_model=AuditVerificationRead, summary="Verify the hash chain")
+def verify(ctx: CtxDep, _principal: Governance) -> AuditVerificationRead:
+    result = ctx.audit.verify()
+    return AuditVerificationRead(
+        ok=result.ok,
+        checked=result.checked,
+        first_bad_seq=result.first_bad_seq,
+        problem=result.problem,
+    )

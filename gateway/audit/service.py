@@ -1,0 +1,202 @@
+"""Append-only, hash-chained audit log (defends against silent edits and deletions of the record).
+
+Each event's ``hash`` is SHA-256 over the canonical JSON of its fields and the previous event's
+hash; ``audit_head`` pins the newest (seq, hash) so truncating the tail is detected too. Appends
+are serialised by a process lock plus a database lock (``pg_advisory_xact_lock`` on PostgreSQL, an
+early write that takes SQLite's write lock) so concurrent replicas cannot fork the chain.
+
+What goes in ``detail``: identifiers, counts, reason codes, decision summaries. Never uploaded
+row data, query results, secrets or tokens — the audit trail is readable by governance staff of
+every partner and must not become a second copy of the data.
+
+Limit: someone with write access to the database can rewrite the whole chain and the head
+consistently; anchoring the head hash outside the database is a later step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from gateway.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from gateway.auth.principal import Principal
+
+_ADVISORY_LOCK_KEY = 0x6265_6163_6F6E  # "beacon": one chain per database
+_VERIFY_BATCH = 1000
+OUTCOMES = ("success", "failure", "denied", "error")
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _normalise_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
+    """Round-trip through JSON so what we hash is exactly what the database gives back."""
+    out = json.loads(json.dumps(detail or {}, default=str))
+    if not isinstance(out, dict):
+        raise TypeError("audit detail must be a JSON object")
+    return out
+
+
+def _timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(event: AuditEvent) -> str:
+    body = {
+        "seq": event.seq,
+        "occurred_at": _timestamp(event.occurred_at),
+        "kind": event.kind,
+        "action": event.action,
+        "outcome": event.outcome,
+        "actor_org": event.actor_org,
+        "actor_subject": event.actor_subject,
+        "resource": event.resource,
+        "request_id": event.request_id,
+        "detail": event.detail,
+        "prev_hash": event.prev_hash,
+    }
+    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+class AuditLog:
+    """The audit trail of one metadata database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+
+    def record(
+        self,
+        *,
+        kind: str,
+        action: str,
+        outcome: str,
+        actor: Principal | None = None,
+        actor_subject: str | None = None,
+        resource: str | None = None,
+        request_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """Append one event in its own short transaction and return it.
+
+        ``detail`` carries metadata only (ids, counts, reason codes); never uploaded row data.
+        """
+        subject = actor.subject if actor else actor_subject
+        event = AuditEvent(
+            seq=0,
+            occurred_at=datetime.now(UTC),
+            kind=kind[:64],
+            action=action[:64],
+            outcome=outcome[:32],
+            actor_org=actor.org if actor else None,
+            actor_subject=subject[:200] if subject else None,
+            resource=resource[:500] if resource else None,
+            request_id=request_id[:64] if request_id else None,
+            detail=_normalise_detail(detail),
+            prev_hash=GENESIS_HASH,
+            hash="",
+        )
+        with self._lock, Session(self._engine, expire_on_commit=False) as session:
+            head = self._lock_head(session)
+            event.seq = head.seq + 1
+            event.prev_hash = head.hash
+            event.hash = event_hash(event)
+            head.seq, head.hash = event.seq, event.hash
+            session.add(event)
+            session.add(head)
+            session.commit()
+        return event
+
+    def _lock_head(self, session: Session) -> AuditHead:
+        """Take the chain lock for this transaction and return the (possibly new) head row."""
+        dialect = self._engine.dialect.name
+        if dialect == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK_KEY)))
+        else:
+            # A write as the first statement makes SQLite take its database write lock now,
+            # so no other process can read the same head between our read and our commit.
+            session.execute(
+                update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq)
+            )
+        head = session.get(AuditHead, 1, with_for_update=dialect == "postgresql")
+        return head or AuditHead(id=1, seq=0, hash=GENESIS_HASH)
+
+    def list_events(
+        self, limit: int = 100, after_seq: int | None = None, kind: str | None = None
+    ) -> Sequence[AuditEvent]:
+        """Events in chain order, ``limit`` at a time after ``after_seq``, optionally one kind."""
+        stmt = select(AuditEvent).order_by(col(AuditEvent.seq)).limit(max(1, min(limit, 1000)))
+        if after_seq is not None:
+            stmt = stmt.where(col(AuditEvent.seq) > after_seq)
+        if kind is not None:
+            stmt = stmt.where(AuditEvent.kind == kind)
+        with Session(self._engine, expire_on_commit=False) as session:
+            return session.exec(stmt).all()
+
+    def tail(self, n: int = 20, kind: str | None = None) -> Sequence[AuditEvent]:
+        """The newest ``n`` events (optionally of one kind), oldest first."""
+        stmt = select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(max(1, n))
+        if kind is not None:
+            stmt = stmt.where(AuditEvent.kind == kind)
+        with Session(self._engine, expire_on_commit=False) as session:
+            return list(reversed(session.exec(stmt).all()))
+
+    def verify(self) -> AuditVerification:
+        """Recompute the whole chain; report the first edited, missing or truncated event."""
+        expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+        for event in self._iter_events():
+            if event.seq != expected_seq:
+                return AuditVerification(
+                    False, checked, expected_seq, f"event {expected_seq} is missing"
+                )
+            if event.prev_hash != prev_hash:
+                return AuditVerification(
+                    False, checked, event.seq, "prev_hash does not match the previous event"
+                )
+            if event_hash(event) != event.hash:
+                return AuditVerification(False, checked, event.seq, "event content was altered")
+            checked += 1
+            expected_seq, prev_hash = event.seq + 1, event.hash
+        with Session(self._engine) as session:
+            head = session.get(AuditHead, 1)
+        head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+        if head_seq != checked or head_hash != prev_hash:
+            first_bad = min(head_seq, checked) + 1
+            return AuditVerification(
+                False, checked, first_bad, "the chain head does not match the last event"
+            )
+        return AuditVerification(True, checked)
+
+    def _iter_events(self) -> Iterator[AuditEvent]:
+        after = 0
+        with Session(self._engine) as session:
+            while True:
+                batch = session.exec(
+                    select(AuditEvent)
+                    .where(col(AuditEvent.seq) > after)
+                    .order_by(col(AuditEvent.seq))
+                    .limit(_VERIFY_BATCH)
+                ).all()
+                if not batch:
+                    return
+                yield from batch
+                after = batch[-1].seq
+                session.expunge_all()

@@ -1,0 +1,1 @@
+"""Authentication: OAuth2 client credentials, JWT access tokens, organisations and clients."""

@@ -1,0 +1,62 @@
+"""Partner organisations and their OAuth2 clients (secrets stored only as scrypt hashes)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware-UTC timestamps on every backend (SQLite stores them naive; we re-attach UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use an aware UTC timestamp")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _aware_column(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kwargs)
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    sector: str = Field(max_length=32)
+    created_at: datetime = _aware_column(nullable=False)
+
+
+class OAuthClient(SQLModel, table=True):
+    __tablename__ = "oauth_client"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=100, unique=True, index=True)
+    org_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=200)
+    secret_hash: str = Field(max_length=255)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    disabled: bool = Field(default=False)
+    created_at: datetime = _aware_column(nullable=False)

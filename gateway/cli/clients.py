@@ -1,0 +1,107 @@
+"""`beacon clients add|list|disable`: OAuth2 clients (the secret is printed once, never stored)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlmodel import Session
+
+from gateway.cli._common import cli_errors, console, load_settings, open_engine
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    org: Annotated[str, typer.Option("--org", help="Organisation slug.")],
+    role: Annotated[
+        list[str], typer.Option("--role", help="uploader, analyst, governance, admin.")
+    ],
+    name: str | None = typer.Option(None, "--name", help="Label for the client."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (for scripts)."),
+) -> None:
+    """Create a client; prints its id and secret once."""
+    from gateway.auth.service import create_client
+
+    with cli_errors():
+        engine = open_engine(load_settings())
+        try:
+            with Session(engine) as session:
+                client, secret = create_client(session, org_slug=org, roles=role, name=name)
+                out = {
+                    "client_id": client.client_id,
+                    "client_secret": secret,
+                    "org": org,
+                    "roles": client.roles,
+                    "name": client.name,
+                }
+        finally:
+            engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(out))
+        return
+    console.print(f"[green]created client for[/] {org} roles={','.join(out['roles'])}")
+    console.print(f"client_id:     {out['client_id']}", highlight=False)
+    console.print(f"client_secret: {out['client_secret']}", highlight=False)
+    console.print("[yellow]Store the secret now: it is not shown again.[/]")
+
+
+@app.command("list")
+def list_(
+    org: str | None = typer.Option(None, "--org", help="Only this organisation."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List clients (never their secrets)."""
+    from gateway.auth.service import list_clients
+
+    with cli_errors():
+        engine = open_engine(load_settings())
+        try:
+            with Session(engine) as session:
+                rows: list[dict[str, Any]] = [
+                    {
+                        "client_id": c.client_id,
+                        "org": o.slug,
+                        "name": c.name,
+                        "roles": c.roles,
+                        "disabled": c.disabled,
+                    }
+                    for c, o in list_clients(session, org)
+                ]
+        finally:
+            engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table("org", "name", "roles", "disabled")
+    table.add_column("client_id", no_wrap=True)
+    for r in rows:
+        table.add_row(
+            r["org"],
+            r["name"],
+            ",".join(r["roles"]),
+            "yes" if r["disabled"] else "",
+            r["client_id"],
+        )
+    console.print(table)
+
+
+@app.command("disable")
+def disable(
+    client_id: str = typer.Argument(..., help="The client to disable."),
+    enable: bool = typer.Option(False, "--enable", help="Re-enable instead."),
+) -> None:
+    """Disable a client: new tokens are refused and its live tokens stop verifying."""
+    from gateway.auth.service import set_client_disabled
+
+    with cli_errors():
+        engine = open_engine(load_settings())
+        try:
+            with Session(engine) as session:
+                set_client_disabled(session, client_id, disabled=not enable)
+        finally:
+            engine.dispose()
+    console.print(f"[green]{'enabled' if enable else 'disabled'}[/] {client_id}")

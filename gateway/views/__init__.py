@@ -1,0 +1,1 @@
+"""Views: aggregated, de-identified, policy-gated queries over the shared store."""

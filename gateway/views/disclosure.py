@@ -1,0 +1,248 @@
+"""Disclosure control for aggregate cells: primary + complementary suppression with an audit.
+
+Defends against re-identification through small cells, and against recovering a suppressed
+cell by differencing a query against a coarser one (``total(NG) - visible(NG x sector)``) or a
+finer one (summing the visible breakdown of a hidden cell). Pure functions over numpy arrays.
+
+The pattern for a set of dimensions is computed over the whole lattice of its sub-queries,
+coarse to fine, so it is the same whichever query asks for it:
+
+1. primary: a cell whose count is below ``k`` is hidden;
+2. inheritance: a cell whose parent (the same cell with one dimension dropped) is hidden is
+   hidden too, so a finer query never re-publishes a hidden cell as a sum of visible parts;
+3. complementary: in every group of cells sharing a published parent, the hidden mass is 0
+   or at least ``k`` spread over at least two cells (smallest cells are hidden first);
+4. audit: the hidden cells of a level, constrained by every published coarser cell, must not
+   pin down any primary cell exactly (linear algebra on the hidden cells); if one is pinned,
+   more cells are hidden and steps 3-4 repeat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+MAX_DIMS = 4  # the lattice has 2**dims levels
+AUDIT_LIMIT = 400  # largest connected set of hidden cells the exact audit solves
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Protection:
+    """Which input cells to hide, and how many were hidden for which reason."""
+
+    hidden: BoolArray
+    primary: int
+    complementary: int
+    audit_complete: bool
+
+
+@dataclass
+class _Level:
+    cell_of_row: IntArray
+    counts: FloatArray
+    hidden: BoolArray
+    known: BoolArray  # visible, or hidden but derivable: usable as a constraint on finer cells
+
+
+def encode_keys(table: pa.Table, dims: list[str]) -> IntArray:
+    """Code each dimension column by the sorted rank of its value (null = 0), rows x dims.
+
+    Codes depend only on the values present, never on row order, so tie-breaks between equal
+    cells are the same in every query.
+    """
+    out = np.zeros((table.num_rows, len(dims)), dtype=np.int64)
+    for j, name in enumerate(dims):
+        column = table.column(name)
+        values = pc.unique(column.drop_null())
+        values = values.take(pc.sort_indices(values))
+        codes = pc.index_in(column, value_set=values)
+        out[:, j] = pc.fill_null(codes, -1).to_numpy(zero_copy_only=False) + 1
+    return out
+
+
+def protect_cells(keys: IntArray, counts: npt.ArrayLike, k: int) -> Protection:
+    """Decide which rows of an aggregate (one row per distinct ``keys`` row) to hide."""
+    counts_f = np.asarray(counts, dtype=np.float64)
+    n, m = keys.shape
+    if m > MAX_DIMS:
+        raise ValueError(f"at most {MAX_DIMS} dimensions per query")
+    if n == 0:
+        return Protection(np.zeros(0, dtype=bool), 0, 0, True)
+    levels: dict[tuple[int, ...], _Level] = {}
+    complete = True
+    for size in range(m + 1):
+        for cols in combinations(range(m), size):
+            levels[cols], level_complete = _protect_level(keys, counts_f, k, cols, levels)
+            complete = complete and level_complete
+    finest = levels[tuple(range(m))]
+    hidden = finest.hidden[finest.cell_of_row]
+    primary = int(np.count_nonzero(counts_f < k))
+    return Protection(hidden, primary, int(np.count_nonzero(hidden)) - primary, complete)
+
+
+def _protect_level(
+    keys: IntArray,
+    counts: FloatArray,
+    k: int,
+    cols: tuple[int, ...],
+    done: dict[tuple[int, ...], _Level],
+) -> tuple[_Level, bool]:
+    cell_of_row, n_cells = _cells(keys, cols)
+    cell_counts: FloatArray = np.bincount(cell_of_row, weights=counts, minlength=n_cells).astype(
+        np.float64
+    )
+    primary = cell_counts < k
+    hidden = primary.copy()
+    parents: list[tuple[_Level, IntArray]] = []
+    coarser: list[tuple[_Level, IntArray]] = []
+    for size in range(len(cols)):
+        for sub in combinations(cols, size):
+            level = done[sub]
+            mapping = np.empty(n_cells, dtype=np.int64)
+            mapping[cell_of_row] = level.cell_of_row
+            if size == len(cols) - 1:
+                parents.append((level, mapping))
+                hidden |= level.hidden[mapping]
+                coarser.append((level, mapping))
+            else:
+                coarser.append((_irredundant(level, sub, cols, done), mapping))
+    while True:
+        _complement(hidden, cell_counts, parents, k)
+        determined, complete = _audit(hidden, coarser)
+        pinned = determined & primary
+        if not pinned.any() or not _widen(hidden, cell_counts, np.flatnonzero(pinned), coarser):
+            break
+    return _Level(cell_of_row, cell_counts, hidden, ~hidden | determined), complete
+
+
+def _irredundant(
+    level: _Level, sub: tuple[int, ...], cols: tuple[int, ...], done: dict[tuple[int, ...], _Level]
+) -> _Level:
+    """``level`` with ``known`` narrowed to cells that are not a sum of known finer cells.
+
+    A known coarse cell whose children at some intermediate level are all known adds no
+    constraint the children do not already give; dropping it keeps the audit's linear systems
+    small (the grand total would otherwise tie every hidden cell into one system).
+    """
+    known = level.known.copy()
+    for extra in cols:
+        if extra in sub:
+            continue
+        finer = done[tuple(sorted((*sub, extra)))]
+        mapping = np.empty(finer.counts.size, dtype=np.int64)
+        mapping[finer.cell_of_row] = level.cell_of_row
+        unknown_children = np.bincount(mapping, weights=~finer.known, minlength=known.size)
+        known &= unknown_children > 0
+    return _Level(level.cell_of_row, level.counts, level.hidden, known)
+
+
+def _cells(keys: IntArray, cols: tuple[int, ...]) -> tuple[IntArray, int]:
+    """Map each row to its cell at the level that keeps only ``cols`` (cells sorted by key)."""
+    if not cols:
+        return np.zeros(keys.shape[0], dtype=np.int64), 1
+    sub = keys[:, list(cols)]
+    radix = sub.max(axis=0) + 1
+    if float(np.prod(radix.astype(np.float64))) < 2**62:
+        combined = np.zeros(keys.shape[0], dtype=np.int64)
+        for j in range(sub.shape[1]):
+            combined = combined * radix[j] + sub[:, j]
+        _, inverse = np.unique(combined, return_inverse=True)
+    else:
+        _, inverse = np.unique(sub, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1).astype(np.int64)
+    return inverse, int(inverse.max()) + 1
+
+
+def _complement(
+    hidden: BoolArray, counts: FloatArray, parents: list[tuple[_Level, IntArray]], k: int
+) -> None:
+    """Hide more cells until each published parent's hidden mass is 0 or >= k over >= 2 cells."""
+    changed = True
+    while changed:
+        changed = False
+        for parent, mapping in parents:
+            size = parent.counts.size
+            mass = np.bincount(mapping, weights=counts * hidden, minlength=size)
+            n_hidden = np.bincount(mapping, weights=hidden, minlength=size)
+            n_visible = np.bincount(mapping, weights=~hidden, minlength=size)
+            weak = (n_hidden > 0) & ((mass < k) | (n_hidden < 2)) & (n_visible > 0)
+            need = parent.known & weak
+            candidates = np.flatnonzero(~hidden & need[mapping])
+            if candidates.size == 0:
+                continue
+            order = candidates[np.lexsort((candidates, counts[candidates], mapping[candidates]))]
+            _, first = np.unique(mapping[order], return_index=True)
+            hidden[order[first]] = True
+            changed = True
+
+
+def _audit(hidden: BoolArray, coarser: list[tuple[_Level, IntArray]]) -> tuple[BoolArray, bool]:
+    """Hidden cells whose exact value follows from the published coarser cells."""
+    determined = np.zeros(hidden.size, dtype=bool)
+    unknown = np.flatnonzero(hidden)
+    if unknown.size == 0:
+        return determined, True
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    offset = 0
+    for level, mapping in coarser:
+        coarse = mapping[unknown]
+        usable = level.known[coarse]
+        rows.append(coarse[usable] + offset)
+        cols.append(np.flatnonzero(usable))
+        offset += level.counts.size
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    if row.size == 0:
+        return determined, True
+    _, row = np.unique(row, return_inverse=True)
+    matrix = coo_matrix(
+        (np.ones(row.size), (row.reshape(-1), col)), shape=(int(row.max()) + 1, unknown.size)
+    ).tocsc()
+    _, component = connected_components((matrix.T @ matrix), directed=False)
+    complete = True
+    for label in np.unique(component):
+        members = np.flatnonzero(component == label)
+        if members.size > AUDIT_LIMIT:
+            complete = False
+            continue
+        sub = matrix[:, members].toarray()
+        sub = sub[sub.any(axis=1)]
+        if sub.shape[0] == 0:
+            continue
+        _, singular, vt = np.linalg.svd(sub)
+        rank = int(np.count_nonzero(singular > 1e-9 * max(1.0, float(singular[0]))))
+        null = vt[rank:]
+        pinned = np.all(np.abs(null) < 1e-9, axis=0) if null.size else np.ones(members.size, bool)
+        determined[unknown[members[pinned]]] = True
+    return determined, complete
+
+
+def _widen(
+    hidden: BoolArray, counts: FloatArray, pinned: IntArray, coarser: list[tuple[_Level, IntArray]]
+) -> bool:
+    """Hide, for each pinned cell, the smallest visible cell sharing a published coarser cell."""
+    changed = False
+    for cell in pinned:
+        # Nearest levels first: a sibling under the same parent breaks the pin most directly.
+        for level, mapping in reversed(coarser):
+            if not level.known[mapping[cell]]:
+                continue
+            siblings = np.flatnonzero((mapping == mapping[cell]) & ~hidden)
+            if siblings.size:
+                best = siblings[np.lexsort((siblings, counts[siblings]))[0]]
+                hidden[best] = True
+                changed = True
+                break
+    return changed

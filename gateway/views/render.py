@@ -1,0 +1,66 @@
+"""Serialise a view result once, to bytes: JSON, CSV or an Arrow IPC stream."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.ipc as ipc
+
+from gateway.views.service import ViewResult
+
+MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "arrow": "application/vnd.apache.arrow.stream",
+}
+
+
+def render(result: ViewResult, fmt: str) -> bytes:
+    if fmt == "csv":
+        return _csv(result.table)
+    if fmt == "arrow":
+        return _arrow(result)
+    return _json(result)
+
+
+def headers(result: ViewResult) -> dict[str, str]:
+    """Disclosure metadata for formats without an envelope (CSV, Arrow)."""
+    return {
+        "X-Beacon-Min-K": str(result.min_k),
+        "X-Beacon-Suppressed-Cells": str(result.suppressed_cells),
+        "Cache-Control": "no-store",
+    }
+
+
+def _metadata(result: ViewResult) -> dict[str, object]:
+    return {
+        "view": result.view,
+        "group_by": list(result.group_by),
+        "filters": {k: list(v) for k, v in result.filters.items()},
+        "min_k": result.min_k,
+        "suppressed_cells": result.suppressed_cells,
+        "generated_at": result.generated_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def _json(result: ViewResult) -> bytes:
+    body = {**_metadata(result), "rows": result.table.to_pylist()}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _csv(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink)
+    return sink.getvalue()
+
+
+def _arrow(result: ViewResult) -> bytes:
+    meta = {f"beacon.{k}": json.dumps(v) for k, v in _metadata(result).items()}
+    table = result.table.replace_schema_metadata(meta)
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())

@@ -1,0 +1,95 @@
+"""Helpers shared by the auth and audit tests: a schema with only our tables, orgs and clients."""
+
+from __future__ import annotations
+
+import base64
+import json
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+import gateway.audit.models
+import gateway.auth.models
+from gateway.audit.service import AuditLog
+from gateway.auth.service import create_client, create_org
+from gateway.auth.tokens import TokenService
+from gateway.db import build_engine
+from gateway.errors import install_error_handlers
+from gateway.settings import Settings
+
+with warnings.catch_warnings():
+    # starlette >= 1.x warns that its TestClient should move to httpx2; still works with httpx.
+    warnings.simplefilter("ignore", UserWarning)
+    from fastapi.testclient import TestClient
+
+_TABLES = [
+    gateway.auth.models.Organisation.__table__,
+    gateway.auth.models.OAuthClient.__table__,
+    gateway.audit.models.AuditEvent.__table__,
+    gateway.audit.models.AuditHead.__table__,
+]
+
+
+def create_our_tables(engine: Engine) -> None:
+    SQLModel.metadata.create_all(engine, tables=_TABLES)  # type: ignore[arg-type]
+
+
+@contextmanager
+def our_engine(settings: Settings) -> Iterator[Engine]:
+    engine = build_engine(settings)
+    create_our_tables(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def make_client(
+    engine: Engine,
+    *,
+    org: str = "hope-ngo",
+    sector: str = "ngo",
+    roles: tuple[str, ...] = ("analyst",),
+) -> tuple[str, str]:
+    """Create the org if needed and a client in it; returns (client_id, secret)."""
+    from gateway.auth import repository
+
+    with Session(engine) as session:
+        if repository.get_org_by_slug(session, org) is None:
+            create_org(session, slug=org, name=org.title(), sector=sector)
+        client, secret = create_client(session, org_slug=org, roles=list(roles))
+        return client.client_id, secret
+
+
+def unverified_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    header, payload, _ = token.split(".")
+    return _b64json(header), _b64json(payload)
+
+
+def _b64json(part: str) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return out
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def minimal_app(
+    settings: Settings, engine: Engine, tokens: TokenService, *routers: Any
+) -> TestClient:
+    """Just our routers over a hand-built context (the full app is tested by the lead)."""
+    app = FastAPI()
+    install_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
+    app.state.ctx = SimpleNamespace(
+        settings=settings, engine=engine, tokens=tokens, audit=AuditLog(engine)
+    )
+    return TestClient(app)

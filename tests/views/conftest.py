@@ -1,0 +1,107 @@
+"""A test app with the real views router, real embedded policy engine and a real Delta store."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from fastapi import FastAPI, Request
+
+from gateway.auth.principal import Principal, scopes_for_roles
+from gateway.deps import get_principal
+from gateway.errors import install_error_handlers
+from gateway.policy.embedded import EmbeddedPolicyEngine
+from gateway.store.delta import DeltaStore
+from gateway.views.definitions import ViewRegistry
+from gateway.views.router import router
+
+with warnings.catch_warnings():  # starlette nudges towards httpx2; the client is fine
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def principal(org: str, sector: str, *roles: str) -> Principal:
+    role_set = frozenset(roles or ("analyst",))
+    return Principal(
+        subject=f"{org}-client", org=org, sector=sector, roles=role_set,
+        scopes=scopes_for_roles(role_set),
+    )  # fmt: skip
+
+
+PRINCIPALS = {
+    "ngo": principal("ngo-a", "ngo"),
+    "bank": principal("bank-a", "financial"),
+    "business": principal("biz-a", "business"),
+    "nra": principal("national-referral-agency", "government"),
+    "uploader": principal("ngo-a", "ngo", "uploader"),
+}
+
+
+@dataclass
+class RecordingAudit:
+    """Fake of the audit port: keeps the events in memory."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, **event: Any) -> None:
+        self.events.append(event)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> DeltaStore:
+    return DeltaStore(uri=str(tmp_path / "store"))
+
+
+@pytest.fixture
+def registry() -> Iterator[ViewRegistry]:
+    reg = ViewRegistry.load(REPO / "gateway" / "views" / "definitions")
+    yield reg
+    reg.close()
+
+
+@pytest.fixture
+def policy() -> Iterator[EmbeddedPolicyEngine]:
+    engine = EmbeddedPolicyEngine(REPO / "policies")
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def ctx(store: DeltaStore, registry: ViewRegistry, policy: Any) -> SimpleNamespace:
+    return SimpleNamespace(views=registry, store=store, policy=policy, audit=RecordingAudit())
+
+
+@pytest.fixture
+def client(ctx: SimpleNamespace) -> Iterator[TestClient]:
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(router)
+    app.state.ctx = ctx
+
+    def _principal(request: Request) -> Principal:
+        name = request.headers.get("x-test-principal", "")
+        if name not in PRINCIPALS:
+            from gateway.auth.errors import InvalidTokenError
+
+            raise InvalidTokenError("missing bearer token")
+        return PRINCIPALS[name]
+
+    app.dependency_overrides[get_principal] = _principal
+    with TestClient(app) as c:
+        yield c
+
+
+def as_(name: str) -> dict[str, str]:
+    return {"x-test-principal": name}
+
+
+def append(store: DeltaStore, dataset: str, table: pa.Table, batch: str = "b1") -> None:
+    store.append(dataset, table, batch_id=batch)

@@ -1,0 +1,164 @@
+"""GET /v1/views and /v1/views/{view}: real embedded policy, real Delta store, synthetic data."""
+
+from __future__ import annotations
+
+import io
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.ipc as ipc
+import pytest
+
+from gateway.demo.synth import generate
+from gateway.policy.errors import PolicyUnavailableError
+from gateway.store.delta import DeltaStore
+from tests.views.conftest import TestClient, append, as_
+
+
+@pytest.fixture
+def loaded(store: DeltaStore) -> DeltaStore:
+    append(store, "incident_reports", generate("incident_reports", 3000, seed=7))
+    return store
+
+
+# --- deny cases first ---------------------------------------------------------------------
+
+
+def test_anonymous_and_uploader_only_are_refused(client: TestClient) -> None:
+    assert client.get("/v1/views").status_code == 401
+    response = client.get("/v1/views/incident_hotspots", headers=as_("uploader"))
+    assert response.status_code == 403
+
+
+def test_view_without_grant_is_403_with_reason_and_audited(
+    client: TestClient, ctx: SimpleNamespace, loaded: DeltaStore
+) -> None:
+    response = client.get("/v1/views/open_source_coverage", headers=as_("bank"))
+    assert response.status_code == 403
+    body = response.json()
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert body["reasons"] == ["no_grant_for_view"]
+    assert "rows" not in body
+    assert ctx.audit.events[-1]["outcome"] == "deny"
+
+
+@pytest.mark.parametrize(
+    ("who", "query", "reason"),
+    [
+        ("business", "group_by=admin1", "dimension_not_permitted:admin1"),
+        ("ngo", "group_by=h3_cell", "dimension_not_permitted:h3_cell"),
+        ("bank", "group_by=country&filter[month]=2023-01", "filter_not_permitted:month"),
+    ],
+)
+def test_non_permitted_dimension_or_filter_is_403(
+    client: TestClient, loaded: DeltaStore, who: str, query: str, reason: str
+) -> None:
+    response = client.get(f"/v1/views/incident_hotspots?{query}", headers=as_(who))
+    assert response.status_code == 403
+    assert reason in response.json()["reasons"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["group_by=report_id", "group_by=narrative", "group_by=victim_count",
+     "filter[report_id]=ir-1", "group_by=country&raw=1", "group_by=country;drop"],
+)  # fmt: skip
+def test_raw_data_and_identifiers_are_impossible(
+    client: TestClient, loaded: DeltaStore, query: str
+) -> None:
+    response = client.get(f"/v1/views/incident_hotspots?{query}", headers=as_("nra"))
+    assert response.status_code == 400
+    assert "rows" not in response.json()
+
+
+def test_unknown_view_is_404(client: TestClient) -> None:
+    assert client.get("/v1/views/incident_reports", headers=as_("ngo")).status_code == 404
+
+
+class _BrokenPolicy:
+    name = "broken"
+
+    def decide(self, path: str, input: dict[str, Any]) -> Any:
+        raise PolicyUnavailableError("policy engine timed out")
+
+
+def test_policy_engine_failure_fails_closed(
+    client: TestClient, ctx: SimpleNamespace, loaded: DeltaStore
+) -> None:
+    ctx.policy = _BrokenPolicy()
+    for path in ("/v1/views", "/v1/views/incident_hotspots?group_by=country"):
+        response = client.get(path, headers=as_("ngo"))
+        assert response.status_code == 503
+        assert "rows" not in response.json() and "views" not in response.json()
+
+
+# --- allowed ------------------------------------------------------------------------------
+
+
+def test_list_shows_only_permitted_views_and_dims(client: TestClient) -> None:
+    body = client.get("/v1/views", headers=as_("bank")).json()
+    names = {v["name"] for v in body["views"]}
+    assert names == {"incident_hotspots", "financial_typologies"}
+    hotspots = next(v for v in body["views"] if v["name"] == "incident_hotspots")
+    assert {d["name"] for d in hotspots["dimensions"]} == {
+        "country", "exploitation_type", "sector", "year",
+    }  # fmt: skip
+    assert hotspots["min_k"] == 20
+
+
+def test_json_aggregate_suppresses_small_cells(
+    client: TestClient, ctx: SimpleNamespace, loaded: DeltaStore
+) -> None:
+    response = client.get(
+        "/v1/views/incident_hotspots?group_by=country,exploitation_type&filter[year]=2023",
+        headers=as_("ngo"),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["min_k"] == 10 and body["group_by"] == ["country", "exploitation_type"]
+    assert body["rows"] and body["suppressed_cells"] > 0
+    assert all(r["report_count"] >= 10 for r in body["rows"])
+    assert set(body["rows"][0]) == {"country", "exploitation_type", "report_count", "victim_sum"}
+    event = ctx.audit.events[-1]
+    assert event["kind"] == "view.query" and event["outcome"] == "allow"
+    assert event["detail"]["rows"] == len(body["rows"])
+    assert "NG" not in json.dumps(event["detail"])  # counts and names only, never values
+
+
+def test_csv_and_arrow_carry_the_same_rows(client: TestClient, loaded: DeltaStore) -> None:
+    url = "/v1/views/incident_hotspots?group_by=country,year"
+    as_json = client.get(url, headers=as_("ngo")).json()["rows"]
+    csv = client.get(url + "&format=csv", headers=as_("ngo"))
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert int(csv.headers["x-beacon-min-k"]) == 10
+    table = pacsv.read_csv(
+        io.BytesIO(csv.content),
+        convert_options=pacsv.ConvertOptions(
+            column_types={"country": pa.string(), "year": pa.string()}
+        ),
+    )
+    assert table.to_pylist() == as_json
+    arrow = client.get(url + "&format=arrow", headers=as_("ngo"))
+    assert arrow.headers["content-type"] == "application/vnd.apache.arrow.stream"
+    reader = ipc.open_stream(arrow.content)
+    assert reader.read_all().to_pylist() == as_json
+    assert json.loads(reader.schema.metadata[b"beacon.min_k"]) == 10
+
+
+def test_empty_dataset_gives_empty_result(client: TestClient) -> None:
+    response = client.get("/v1/views/financial_typologies?group_by=country", headers=as_("bank"))
+    assert response.status_code == 200
+    assert response.json()["rows"] == [] and response.json()["suppressed_cells"] == 0
+
+
+def test_grand_total_and_time_dims(client: TestClient, loaded: DeltaStore) -> None:
+    total = client.get("/v1/views/incident_hotspots", headers=as_("ngo")).json()["rows"]
+    assert total == [{"report_count": 3000, "victim_sum": total[0]["victim_sum"]}]
+    rows = client.get("/v1/views/incident_hotspots?group_by=quarter", headers=as_("ngo")).json()[
+        "rows"
+    ]
+    quarters = [r["quarter"] for r in rows if r["quarter"] is not None]
+    assert quarters and all(len(q) == 7 and "-Q" in q for q in quarters)
