@@ -1,0 +1,1 @@
+"""One module per ``beacon-connect`` command; ``connectors.cli`` assembles them."""
