@@ -43,7 +43,7 @@ def test_validate_is_a_dry_run(ngo_profile_path: Path, ngo_csv: Path) -> None:
 
 def _live_profile(tmp_path: Path, base_url: str, ngo_profile_path: Path) -> Path:
     text = ngo_profile_path.read_text().replace("http://127.0.0.1:8000", base_url)
-    text = text.replace('"../../contracts"', f'"{ngo_profile_path.parents[2] / "contracts"}"')
+    text = text.replace('"../../../contracts"', f'"{ngo_profile_path.parents[3] / "contracts"}"')
     return write_profile(tmp_path, text)
 
 
@@ -123,7 +123,7 @@ def test_guard_violation_exits_2(tmp_path: Path, ngo_profile_path: Path, ngo_csv
         .replace('pseudonymise = { report_id = "case_number" }', "")
         .replace("columns = { received_at", 'columns = { report_id = "case_number", received_at')
     )
-    text = text.replace('"../../contracts"', f'"{ngo_profile_path.parents[2] / "contracts"}"')
+    text = text.replace('"../../../contracts"', f'"{ngo_profile_path.parents[3] / "contracts"}"')
     result = runner.invoke(app, _args(write_profile(tmp_path, text), ngo_csv, "--dry-run"))
     assert result.exit_code == 2
     assert "direct identifier" in result.stderr
