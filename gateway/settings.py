@@ -50,6 +50,7 @@ class StoreSettings(BaseModel):
 class IngestSettings(BaseModel):
     max_body_bytes: int = 256 * 1024 * 1024
     max_rejected_rows_reported: int = 1000
+    validator: Literal["gx", "arrow"] = "gx"  # contract checks: Great Expectations or pyarrow
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,1 @@
+"""Batch ingest: upload → parse → policy → validate → quarantine + one atomic Delta commit."""

@@ -1,0 +1,213 @@
+"""Crash and concurrency behaviour: nothing half-written, nothing doubled, retries succeed.
+
+Failures are injected with small fakes of OUR ports (a store wrapper that raises at a chosen
+step, a policy engine that is down); the database, Delta store and audit stay real.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from sqlmodel import Session, select
+
+from gateway.ingest.models import IngestBatch
+from gateway.policy.errors import PolicyUnavailableError
+from gateway.store.delta import DeltaStore
+from tests.ingest.conftest import Stack, incident_rows, to_csv
+
+pytestmark = pytest.mark.integration
+
+
+class InjectedCrashError(RuntimeError):
+    pass
+
+
+@dataclass
+class CrashingStore:
+    """Delegates to the real store; raises before (or right after) the Delta commit."""
+
+    real: DeltaStore
+    crash: str = "before_commit"  # or "after_commit"
+    calls: list[str] = field(default_factory=list)
+
+    def append(self, dataset: str, table: pa.Table, **kw: Any) -> int:
+        self.calls.append("append")
+        if self.crash == "before_commit":
+            raise InjectedCrashError("disk vanished")
+        version = self.real.append(dataset, table, **kw)
+        raise InjectedCrashError(f"process died after committing v{version}")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+class DownPolicy:
+    name = "down"
+
+    def decide(self, path: str, input: dict[str, Any]) -> Any:
+        raise PolicyUnavailableError("policy engine timed out")
+
+    def ping(self) -> None:
+        raise PolicyUnavailableError("down")
+
+    def close(self) -> None:
+        pass
+
+
+def _records(stack: Stack) -> list[IngestBatch]:
+    with Session(stack.ctx.engine) as s:
+        return list(s.exec(select(IngestBatch)).all())
+
+
+def _mixed_body() -> bytes:
+    rows = incident_rows(4)
+    rows[0]["victim_count"] = "0"  # below minimum → quarantined
+    return to_csv(rows)
+
+
+def test_crash_between_quarantine_and_commit_leaves_nothing_visible(stack: Stack) -> None:
+    real = stack.ctx.store
+    stack.ctx.store = CrashingStore(real)  # type: ignore[assignment]
+    r = stack.upload(_mixed_body(), key="crashy")
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "disk vanished" not in r.text  # 5xx detail stays generic
+    assert real.dataset("incident_reports") is None  # no Delta data visible
+    [record] = _records(stack)
+    assert record.status == "failed"
+    get = stack.client.get(f"/v1/batches/{record.id}", headers=stack.headers("ngo_a"))
+    assert get.json()["status"] == "failed"
+
+    stack.ctx.store = real
+    retry = stack.upload(_mixed_body(), key="crashy")
+    assert retry.status_code == 201, retry.text
+    body = retry.json()
+    assert body["batch_id"] == record.id  # same batch, second attempt
+    assert (body["accepted"], body["rejected"], body["status"]) == (3, 1, "committed")
+    assert stack.delta_rows() == 3
+    assert real.read_quarantine("ngo-a", record.id).num_rows == 1
+
+
+def test_crash_after_commit_is_recovered_not_doubled(stack: Stack) -> None:
+    real = stack.ctx.store
+    stack.ctx.store = CrashingStore(real, crash="after_commit")  # type: ignore[assignment]
+    assert stack.upload(_mixed_body(), key="late").status_code == 500
+    assert stack.delta_rows() == 3  # the commit happened; the record was not finished
+    [record] = _records(stack)
+    assert record.status == "failed"
+
+    stack.ctx.store = real
+    retry = stack.upload(_mixed_body(), key="late")
+    assert retry.status_code == 200, retry.text
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json()["status"] == "committed"
+    assert retry.json()["delta_version"] == 0
+    assert stack.delta_rows() == 3
+    assert real.version("incident_reports") == 0
+
+
+def _stuck_record(stack: Stack, body: bytes, *, age: timedelta) -> IngestBatch:
+    record = IngestBatch(
+        org="ngo-a",
+        dataset="incident_reports",
+        contract_version="1.0.0",
+        idempotency_key="stuck",
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        content_type="text/csv",
+        uploaded_by="someone",
+        started_at=datetime.now(UTC) - age,
+    )
+    with Session(stack.ctx.engine, expire_on_commit=False) as s:
+        s.add(record)
+        s.commit()
+    return record
+
+
+def test_young_processing_record_is_409_in_progress(stack: Stack) -> None:
+    body = to_csv(incident_rows(3))
+    _stuck_record(stack, body, age=timedelta(seconds=5))
+    r = stack.upload(body, key="stuck")
+    assert r.status_code == 409
+    assert r.json()["type"].endswith("batch-in-progress")
+    assert r.headers["Retry-After"] == "5"
+    assert stack.delta_rows() == 0
+
+
+def test_stale_processing_record_is_taken_over(stack: Stack) -> None:
+    body = to_csv(incident_rows(3))
+    stuck = _stuck_record(stack, body, age=timedelta(hours=1))
+    r = stack.upload(body, key="stuck")
+    assert r.status_code == 201, r.text
+    assert r.json()["batch_id"] == stuck.id
+    assert stack.delta_rows() == 3
+
+
+def test_stuck_record_whose_commit_landed_is_finished(stack: Stack) -> None:
+    body = to_csv(incident_rows(3))
+    stuck = _stuck_record(stack, body, age=timedelta(seconds=1))
+    stack.ctx.store.append(
+        "incident_reports",
+        pa.table({"report_id": ["rep-x"]}),
+        batch_id=stuck.id,
+    )
+    r = stack.upload(body, key="stuck")
+    assert r.status_code == 200
+    assert r.json()["status"] == "committed"
+    assert stack.delta_rows() == 1
+
+
+def test_concurrent_duplicates_commit_once(stack: Stack) -> None:
+    body = to_csv(incident_rows(50))
+    statuses: list[int] = []
+
+    def _go() -> None:
+        statuses.append(stack.upload(body, key="race").status_code)
+
+    threads = [threading.Thread(target=_go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(201) == 1, statuses
+    assert set(statuses) <= {200, 201, 409}
+    assert stack.delta_rows() == 50
+    assert len(_records(stack)) == 1
+
+
+def test_policy_engine_down_is_503_and_writes_nothing(stack: Stack) -> None:
+    stack.ctx.policy = DownPolicy()  # type: ignore[assignment]
+    r = stack.upload(to_csv(incident_rows(3)))
+    assert r.status_code == 503
+    assert r.json()["type"].endswith("policy-unavailable")
+    assert _records(stack) == []
+    assert stack.delta_rows() == 0
+
+
+def test_store_down_is_reported_and_retry_works(stack: Stack) -> None:
+    """A store that refuses the quarantine write: nothing visible, the key can be retried."""
+    real = stack.ctx.store
+
+    class QuarantineDown(CrashingStore):
+        def write_quarantine(self, *a: Any, **kw: Any) -> str:
+            raise OSError("bucket unreachable")
+
+    stack.ctx.store = QuarantineDown(real)  # type: ignore[assignment]
+    assert stack.upload(_mixed_body(), key="q").status_code == 500
+    assert real.dataset("incident_reports") is None
+    stack.ctx.store = real
+    assert stack.upload(_mixed_body(), key="q").status_code == 201
+    assert stack.delta_rows() == 3
+
+
+def test_gx_validator_gives_the_same_outcome(stack: Stack) -> None:
+    stack.ctx.settings.ingest.validator = "gx"
+    r = stack.upload(_mixed_body(), key="gx")
+    assert r.status_code == 201, r.text
+    assert (r.json()["accepted"], r.json()["rejected"]) == (3, 1)
+    assert r.json()["reasons"] == {"victim_count:minimum": 1}
