@@ -25,6 +25,7 @@ def build_context(settings: Settings):  # type: ignore[no-untyped-def]
     from gateway.contracts.registry import ContractRegistry
     from gateway.db import build_engine
     from gateway.migrations import upgrade_schema
+    from gateway.policy.audited import AuditedPolicyEngine
     from gateway.policy.factory import build_policy_engine
     from gateway.store.delta import DeltaStore
     from gateway.views.definitions import ViewRegistry
@@ -32,15 +33,16 @@ def build_context(settings: Settings):  # type: ignore[no-untyped-def]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = build_engine(settings)
     upgrade_schema(engine)
+    audit = AuditLog(engine)
     return AppContext(
         settings=settings,
         engine=engine,
         store=DeltaStore.from_settings(settings),
-        policy=build_policy_engine(settings),
+        policy=AuditedPolicyEngine(build_policy_engine(settings), audit),
         contracts=ContractRegistry.load(settings.contracts_dir),
         views=ViewRegistry.load(settings.resolved_views_dir),
         tokens=TokenService.from_settings(settings, engine),
-        audit=AuditLog(engine),
+        audit=audit,
     )
 
 
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             ctx.policy.close()
+            ctx.views.close()
             ctx.engine.dispose()
 
     app = FastAPI(
@@ -86,7 +89,9 @@ async def _request_context(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     incoming = request.headers.get("x-request-id", "")
-    request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+    request_id = (
+        incoming if 8 <= len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+    )
     request.state.request_id = request_id
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id)

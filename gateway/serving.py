@@ -19,7 +19,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_in_thread(app: FastAPI, *, port: int | None = None, timeout: float = 60.0) -> Iterator[str]:
+def serve_in_thread(
+    app: FastAPI, *, port: int | None = None, timeout: float = 60.0
+) -> Iterator[str]:
     """Start uvicorn for ``app`` on 127.0.0.1 and yield its base URL; stop it on exit."""
     port = port or free_port()
     server = uvicorn.Server(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from gateway.auth.models import UTCDateTime, utcnow
+from gateway.db import UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
 

@@ -31,11 +31,12 @@ def load_settings() -> Settings:
 
 def open_engine(settings: Settings) -> Engine:
     """An engine on the metadata database with the schema in place."""
-    from gateway.db import build_engine, create_schema
+    from gateway.db import build_engine
+    from gateway.migrations import upgrade_schema
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = build_engine(settings)
-    create_schema(engine)
+    upgrade_schema(engine)
     return engine
 
 

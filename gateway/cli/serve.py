@@ -28,7 +28,11 @@ def serve(
         uvicorn.run(create_app(Settings()), host=host, port=port, log_config=None)
     else:
         uvicorn.run(
-            "gateway.app:create_app", factory=True, host=host, port=port, workers=workers,
+            "gateway.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
             log_config=None,
         )
 
@@ -44,5 +48,7 @@ def demo(
     from gateway.demo.seed import run_demo
 
     raise typer.Exit(
-        run_demo(port=port, data_dir=data_dir, scale=scale, keep=keep, exit_after_seed=exit_after_seed)
+        run_demo(
+            port=port, data_dir=data_dir, scale=scale, keep=keep, exit_after_seed=exit_after_seed
+        )
     )

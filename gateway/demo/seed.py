@@ -28,18 +28,48 @@ class DemoPartner:
 
 
 DEMO_PARTNERS: tuple[DemoPartner, ...] = (
-    DemoPartner("safe-harbour", "Safe Harbour Foundation", "ngo", ("uploader", "analyst"),
-                (("incident_reports", 30_000), ("open_source_items", 2_000))),
-    DemoPartner("freedom-network", "Freedom Network", "ngo", ("uploader", "analyst"),
-                (("incident_reports", 20_000), ("open_source_items", 2_000))),
-    DemoPartner("northbank", "Northbank plc", "financial", ("uploader", "analyst"),
-                (("financial_indicators", 6_000),)),
-    DemoPartner("meridian-bank", "Meridian Bank", "financial", ("uploader", "analyst"),
-                (("financial_indicators", 4_000),)),
-    DemoPartner("atlas-apparel", "Atlas Apparel Group", "business", ("uploader", "analyst"),
-                (("supply_chain_findings", 5_000),)),
-    DemoPartner("national-referral-agency", "National Referral Agency", "government",
-                ("uploader", "analyst"), (("incident_reports", 15_000),)),
+    DemoPartner(
+        "safe-harbour",
+        "Safe Harbour Foundation",
+        "ngo",
+        ("uploader", "analyst"),
+        (("incident_reports", 30_000), ("open_source_items", 2_000)),
+    ),
+    DemoPartner(
+        "freedom-network",
+        "Freedom Network",
+        "ngo",
+        ("uploader", "analyst"),
+        (("incident_reports", 20_000), ("open_source_items", 2_000)),
+    ),
+    DemoPartner(
+        "northbank",
+        "Northbank plc",
+        "financial",
+        ("uploader", "analyst"),
+        (("financial_indicators", 6_000),),
+    ),
+    DemoPartner(
+        "meridian-bank",
+        "Meridian Bank",
+        "financial",
+        ("uploader", "analyst"),
+        (("financial_indicators", 4_000),),
+    ),
+    DemoPartner(
+        "atlas-apparel",
+        "Atlas Apparel Group",
+        "business",
+        ("uploader", "analyst"),
+        (("supply_chain_findings", 5_000),),
+    ),
+    DemoPartner(
+        "national-referral-agency",
+        "National Referral Agency",
+        "government",
+        ("uploader", "analyst"),
+        (("incident_reports", 15_000),),
+    ),
     DemoPartner("beacon-ops", "Beacon governance team", "public", ("governance", "admin"), ()),
 )
 
@@ -66,15 +96,22 @@ def create_partners(settings: Settings) -> dict[str, dict[str, str]]:
     with Session(engine) as session:
         for p in DEMO_PARTNERS:
             create_org(session, slug=p.slug, name=p.name, sector=p.sector)
-            client, secret = create_client(session, org_slug=p.slug, roles=list(p.roles), name="demo")
-            creds[p.slug] = {"client_id": client.client_id, "client_secret": secret,
-                             "sector": p.sector, "roles": ",".join(p.roles)}
+            client, secret = create_client(
+                session, org_slug=p.slug, roles=list(p.roles), name="demo"
+            )
+            creds[p.slug] = {
+                "client_id": client.client_id,
+                "client_secret": secret,
+                "sector": p.sector,
+                "roles": ",".join(p.roles),
+            }
     engine.dispose()
     return creds
 
 
-def push_demo_data(base_url: str, creds: dict[str, dict[str, str]], *, scale: float,
-                   console: Console) -> list[dict[str, object]]:
+def push_demo_data(
+    base_url: str, creds: dict[str, dict[str, str]], *, scale: float, console: Console
+) -> list[dict[str, object]]:
     """Each partner pushes its synthetic data through the connector SDK over HTTP."""
     from connectors.client import GatewayClient
     from connectors.profile import Profile
@@ -88,16 +125,29 @@ def push_demo_data(base_url: str, creds: dict[str, dict[str, str]], *, scale: fl
             table = generate(dataset, n, seed=1000 + 10 * i + j)
             # A few bad rows per upload so the quarantine has something to show.
             table, _bad = inject_errors(table, 0.002, seed=7 + i)
-            profile = Profile.identity(base_url, creds[p.slug]["client_id"],
-                                       creds[p.slug]["client_secret"], dataset,
-                                       contracts_dir=REPO / "contracts")
+            profile = Profile.identity(
+                base_url,
+                creds[p.slug]["client_id"],
+                creds[p.slug]["client_secret"],
+                dataset,
+                contracts_dir=REPO / "contracts",
+            )
             with GatewayClient.from_profile(profile) as client:
                 summary = push_table(client, profile, dataset, table)
-            results.append({"partner": p.slug, "dataset": dataset, "rows": n,
-                            "accepted": summary.accepted, "rejected": summary.rejected,
-                            "batches": ",".join(summary.batch_ids)})
-            console.print(f"  {p.slug:<26} {dataset:<22} accepted {summary.accepted:>7,}"
-                          f"  quarantined {summary.rejected:>4,}")
+            results.append(
+                {
+                    "partner": p.slug,
+                    "dataset": dataset,
+                    "rows": n,
+                    "accepted": summary.accepted,
+                    "rejected": summary.rejected,
+                    "batches": ",".join(summary.batch_ids),
+                }
+            )
+            console.print(
+                f"  {p.slug:<26} {dataset:<22} accepted {summary.accepted:>7,}"
+                f"  quarantined {summary.rejected:>4,}"
+            )
     return results
 
 
@@ -116,7 +166,9 @@ def run_demo(*, port: int, data_dir: Path, scale: float, keep: bool, exit_after_
     (data_dir / "credentials.json").write_text(json.dumps(creds, indent=2))
     (data_dir / "credentials.json").chmod(0o600)
     with serve_in_thread(create_app(settings), port=port) as base_url:
-        console.print(f"Gateway up at [bold]{base_url}[/] — pushing synthetic data via the connector")
+        console.print(
+            f"Gateway up at [bold]{base_url}[/] — pushing synthetic data via the connector"
+        )
         push_demo_data(base_url, creds, scale=scale, console=console)
         _print_guide(console, base_url, creds, data_dir)
         if exit_after_seed:
@@ -129,8 +181,9 @@ def run_demo(*, port: int, data_dir: Path, scale: float, keep: bool, exit_after_
     return 0
 
 
-def _print_guide(console: Console, base_url: str, creds: dict[str, dict[str, str]],
-                 data_dir: Path) -> None:
+def _print_guide(
+    console: Console, base_url: str, creds: dict[str, dict[str, str]], data_dir: Path
+) -> None:
     table = Table(title="Demo credentials (also in credentials.json)")
     for col in ("organisation", "sector", "roles", "client_id", "client_secret"):
         table.add_column(col)
@@ -145,7 +198,7 @@ def _print_guide(console: Console, base_url: str, creds: dict[str, dict[str, str
   State:           {data_dir}  (SQLite metadata, Delta store, credentials.json)
 
 [bold]Try it[/] (as the NGO safe-harbour):
-  TOKEN=$(curl -s -u {ngo['client_id']}:{ngo['client_secret']} -d grant_type=client_credentials \\
+  TOKEN=$(curl -s -u {ngo["client_id"]}:{ngo["client_secret"]} -d grant_type=client_credentials \\
       {base_url}/oauth/token | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s -H "Authorization: Bearer $TOKEN" {base_url}/v1/views
   curl -s -H "Authorization: Bearer $TOKEN" \\

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from gateway.auth.models import UTCDateTime, utcnow
+from gateway.db import UTCDateTime, utcnow
 
 STATUSES = ("processing", "committed", "failed")
 

@@ -9,10 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-import gateway.db
 from gateway.cli import app
 from gateway.settings import Settings
-from tests.auth.helpers import create_our_tables
 
 
 @pytest.fixture
@@ -20,8 +18,6 @@ def cli(settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("BEACON_DATABASE__URL", settings.database.url.get_secret_value())
     monkeypatch.setenv("BEACON_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("BEACON_MODE", "dev")
-    # Other features' tables are not ours to create here; the lead's migrations cover them.
-    monkeypatch.setattr(gateway.db, "create_schema", create_our_tables)
     return CliRunner()
 
 

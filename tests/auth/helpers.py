@@ -12,15 +12,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
-import gateway.audit.models
-import gateway.auth.models
 from gateway.audit.service import AuditLog
 from gateway.auth.service import create_client, create_org
 from gateway.auth.tokens import TokenService
 from gateway.db import build_engine
 from gateway.errors import install_error_handlers
+from gateway.migrations import upgrade_schema
 from gateway.settings import Settings
 
 with warnings.catch_warnings():
@@ -28,16 +27,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)
     from fastapi.testclient import TestClient
 
-_TABLES = [
-    gateway.auth.models.Organisation.__table__,
-    gateway.auth.models.OAuthClient.__table__,
-    gateway.audit.models.AuditEvent.__table__,
-    gateway.audit.models.AuditHead.__table__,
-]
-
 
 def create_our_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine, tables=_TABLES)  # type: ignore[arg-type]
+    """The real schema, through the Alembic migrations."""
+    upgrade_schema(engine)
 
 
 @contextmanager

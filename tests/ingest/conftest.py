@@ -24,9 +24,10 @@ from gateway.auth.service import create_client, create_org
 from gateway.auth.tokens import TokenService
 from gateway.context import AppContext
 from gateway.contracts.registry import ContractRegistry
-from gateway.db import build_engine, create_schema
+from gateway.db import build_engine
 from gateway.errors import install_error_handlers
 from gateway.ingest.router import router as ingest_router
+from gateway.migrations import upgrade_schema
 from gateway.policy.audited import AuditedPolicyEngine
 from gateway.policy.embedded import EmbeddedPolicyEngine
 from gateway.settings import Settings
@@ -115,7 +116,7 @@ def stack(settings: Settings) -> Iterator[Stack]:
     settings.ingest.validator = "arrow"
     settings.ingest.max_body_bytes = 64 * 1024
     engine = build_engine(settings)
-    create_schema(engine)
+    upgrade_schema(engine)
     audit = AuditLog(engine)  # as in build_context: every decision audited by the wrapper
     ctx = AppContext(
         settings=settings,

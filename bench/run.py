@@ -1,0 +1,177 @@
+"""Baseline benchmark: Beacon over HTTP next to raw pyarrow / DuckDB on the same data, one run.
+
+    .venv/bin/python -m bench.run [--rows 1000000] [--chunk-rows 250000] [--queries 30]
+
+Prints ratios against baselines measured in the same run; never asserts timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import platform
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+import httpx
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+from pydantic import SecretStr
+from sqlmodel import Session
+
+from gateway.app import create_app
+from gateway.auth.service import create_client, create_org
+from gateway.db import build_engine
+from gateway.demo.synth import generate
+from gateway.migrations import upgrade_schema
+from gateway.serving import serve_in_thread
+from gateway.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+VIEW_DIMS = "country,exploitation_type,month"
+
+
+def _settings(root: Path, validator: str) -> Settings:
+    s = Settings(data_dir=root / "var", contracts_dir=REPO / "contracts", log_level="WARNING")
+    s.database.url = SecretStr(f"sqlite:///{root / 'beacon.db'}")
+    s.store.uri = str(root / "store")
+    s.policy.policy_dir = REPO / "policies"
+    s.ingest.validator = validator  # type: ignore[attr-defined]
+    s.ingest.max_body_bytes = 1 << 30
+    return s
+
+
+def _client(settings: Settings) -> tuple[str, str]:
+    engine = build_engine(settings)
+    upgrade_schema(engine)
+    with Session(engine) as session:
+        create_org(session, slug="national-referral-agency", name="Agency", sector="government")
+        client, secret = create_client(
+            session, org_slug="national-referral-agency", roles=["uploader", "analyst"]
+        )
+    engine.dispose()
+    return client.client_id, secret
+
+
+def _ipc_chunks(table: pa.Table, chunk_rows: int) -> list[bytes]:
+    out = []
+    for start in range(0, table.num_rows, chunk_rows):
+        sink = io.BytesIO()
+        part = table.slice(start, chunk_rows)
+        with ipc.new_stream(sink, part.schema) as w:
+            w.write_table(part)
+        out.append(sink.getvalue())
+    return out
+
+
+def bench_pyarrow_write(table: pa.Table, root: Path) -> float:
+    t = time.perf_counter()
+    pq.write_table(table, root / "baseline.parquet", compression="zstd")
+    return time.perf_counter() - t
+
+
+def bench_http_ingest(base: str, auth: dict[str, str], chunks: list[bytes]) -> float:
+    t = time.perf_counter()
+    with httpx.Client(timeout=600) as http:
+        for body in chunks:
+            r = http.post(
+                f"{base}/v1/datasets/incident_reports/batches",
+                content=body,
+                headers={**auth, "Content-Type": "application/vnd.apache.arrow.stream",
+                         "Idempotency-Key": str(uuid.uuid4())},
+            )
+            r.raise_for_status()
+    return time.perf_counter() - t
+
+
+def _pcts(samples: list[float]) -> tuple[float, float]:
+    s = sorted(samples)
+    return statistics.median(s), s[min(len(s) - 1, int(0.95 * len(s)))]
+
+
+def bench_view(base: str, auth: dict[str, str], n: int) -> list[float]:
+    times = []
+    with httpx.Client(timeout=60) as http:
+        for _ in range(n):
+            t = time.perf_counter()
+            r = http.get(f"{base}/v1/views/incident_hotspots",
+                         params={"group_by": VIEW_DIMS, "format": "arrow"}, headers=auth)
+            r.raise_for_status()
+            times.append(time.perf_counter() - t)
+    return times
+
+
+def bench_duckdb(dataset: pads.Dataset, n: int, k: int) -> list[float]:
+    con = duckdb.connect()
+    con.register("incidents", dataset)
+    q = f"""SELECT country, exploitation_type, strftime(occurred_on, '%Y-%m') AS month,
+                   count(*) AS report_count, CAST(sum(victim_count) AS BIGINT) AS victim_sum
+            FROM incidents GROUP BY ALL HAVING count(*) >= {k}"""
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        con.sql(q).to_arrow_table()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--chunk-rows", type=int, default=250_000)
+    ap.add_argument("--queries", type=int, default=30)
+    ap.add_argument("--validators", default="arrow,gx")
+    args = ap.parse_args()
+
+    print(f"machine: {platform.machine()} {platform.system()} cpus={__import__('os').cpu_count()} "
+          f"python={platform.python_version()} rows={args.rows:,}")
+    t = time.perf_counter()
+    table = generate("incident_reports", args.rows, seed=42)
+    print(f"generated {table.num_rows:,} rows in {time.perf_counter() - t:.2f}s")
+    chunks = _ipc_chunks(table, args.chunk_rows)
+
+    with tempfile.TemporaryDirectory(prefix="beacon-bench-") as tmp:
+        root = Path(tmp)
+        base_write = bench_pyarrow_write(table, root)
+        print(f"\n{'ingest':<44}{'seconds':>9}{'rows/s':>14}{'× baseline':>12}")
+        print(f"{'pyarrow Parquet write (zstd), no checks':<44}{base_write:>9.2f}"
+              f"{args.rows / base_write:>14,.0f}{1.0:>12.1f}")
+        view_settings: Settings | None = None
+        for validator in args.validators.split(","):
+            vroot = root / validator
+            vroot.mkdir()
+            settings = _settings(vroot, validator)
+            cid, secret = _client(settings)
+            with serve_in_thread(create_app(settings)) as base:
+                tok = httpx.post(f"{base}/oauth/token", data={"grant_type": "client_credentials"},
+                                 auth=(cid, secret)).json()["access_token"]
+                auth = {"Authorization": f"Bearer {tok}"}
+                secs = bench_http_ingest(base, auth, chunks)
+                label = f"Beacon HTTP ingest ({validator} validator, {len(chunks)} batches)"
+                print(f"{label:<44}{secs:>9.2f}{args.rows / secs:>14,.0f}{secs / base_write:>12.1f}")
+                if view_settings is None:
+                    view_settings = settings
+                    bench_view(base, auth, 3)  # warm-up
+                    http_t = bench_view(base, auth, args.queries)
+        assert view_settings is not None
+        from gateway.store.delta import DeltaStore
+
+        ds = DeltaStore.from_settings(view_settings).dataset("incident_reports")
+        assert ds is not None
+        duck_t = bench_duckdb(ds, args.queries, 5)
+        hp50, hp95 = _pcts(http_t)
+        dp50, dp95 = _pcts(duck_t)
+        print(f"\n{'view incident_hotspots by ' + VIEW_DIMS:<44}{'p50 ms':>9}{'p95 ms':>10}{'× baseline':>12}")
+        print(f"{'DuckDB direct over the same Delta files':<44}{dp50 * 1e3:>9.1f}{dp95 * 1e3:>10.1f}{1.0:>12.1f}")
+        print(f"{'Beacon HTTP (auth+policy+DuckDB+suppression)':<44}{hp50 * 1e3:>9.1f}"
+              f"{hp95 * 1e3:>10.1f}{hp50 / dp50:>12.1f}")
+
+
+if __name__ == "__main__":
+    main()
