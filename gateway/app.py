@@ -1,4 +1,4 @@
-"""App factory: ``create_app(settings)`` builds every component in the lifespan, nothing at import."""
+"""App factory: ``create_app(settings)`` builds every component in the lifespan, none at import."""
 
 from __future__ import annotations
 

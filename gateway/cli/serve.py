@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -15,9 +16,9 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
-    port: int = typer.Option(8000, help="TCP port."),
-    workers: int = typer.Option(1, help="Worker processes."),
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Run the gateway with settings from BEACON_* environment variables."""
     import uvicorn
@@ -38,17 +39,20 @@ def serve(
 
 
 def demo(
-    port: int = typer.Option(8000, help="TCP port on 127.0.0.1."),
-    data_dir: Path = typer.Option(Path("var/demo"), help="Where the demo keeps its state."),
-    scale: float = typer.Option(1.0, help="Multiply the demo data volume."),
-    keep: bool = typer.Option(False, help="Keep earlier demo state instead of starting fresh."),
-    exit_after_seed: bool = typer.Option(False, help="Stop once the data is loaded (for CI)."),
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8000,
+    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its state.")] = Path(
+        "var/demo"
+    ),
+    scale: Annotated[float, typer.Option(help="Multiply the demo data volume.")] = 1.0,
+    keep: Annotated[bool, typer.Option(help="Keep earlier demo state, don't start fresh.")] = False,
+    exit_after_seed: Annotated[
+        bool, typer.Option(help="Stop once the data is loaded (for CI and scripts).")
+    ] = False,
 ) -> None:
     """Start the gateway on embedded defaults with demo partners and synthetic data."""
     from gateway.demo.seed import run_demo
 
-    raise typer.Exit(
-        run_demo(
-            port=port, data_dir=data_dir, scale=scale, keep=keep, exit_after_seed=exit_after_seed
-        )
+    code = run_demo(
+        port=port, data_dir=data_dir, scale=scale, keep=keep, exit_after_seed=exit_after_seed
     )
+    raise typer.Exit(code)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from pydantic import SecretStr
 from rich.console import Console
-from rich.table import Table
 from sqlmodel import Session
 
 from gateway.settings import Settings
@@ -146,34 +145,46 @@ def push_demo_data(
             )
             console.print(
                 f"  {p.slug:<26} {dataset:<22} accepted {summary.accepted:>7,}"
-                f"  quarantined {summary.rejected:>4,}"
+                f"  quarantined {summary.rejected:>4,}",
+                soft_wrap=True,
             )
     return results
 
 
 def run_demo(*, port: int, data_dir: Path, scale: float, keep: bool, exit_after_seed: bool) -> int:
     from gateway.app import create_app
+    from gateway.logging import configure_logging
     from gateway.serving import serve_in_thread
 
     console = Console()
     data_dir = data_dir.resolve()
-    if data_dir.exists() and not keep:
+    creds_file = data_dir / "credentials.json"
+    reuse = keep and creds_file.exists()
+    if data_dir.exists() and not reuse:
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     settings = demo_settings(data_dir, port)
     console.rule("[bold]Beacon demo")
-    creds = create_partners(settings)
-    (data_dir / "credentials.json").write_text(json.dumps(creds, indent=2))
-    (data_dir / "credentials.json").chmod(0o600)
+    if reuse:
+        creds = json.loads(creds_file.read_text())
+    else:
+        creds = create_partners(settings)
+        creds_file.write_text(json.dumps(creds, indent=2))
+        creds_file.chmod(0o600)
+    settings.log_level = "WARNING"  # keep the seeding output readable
     with serve_in_thread(create_app(settings), port=port) as base_url:
-        console.print(
-            f"Gateway up at [bold]{base_url}[/] — pushing synthetic data via the connector"
-        )
-        push_demo_data(base_url, creds, scale=scale, console=console)
+        if reuse:
+            console.print(f"Gateway up at [bold]{base_url}[/] with the kept demo state")
+        else:
+            console.print(
+                f"Gateway up at [bold]{base_url}[/] — pushing synthetic data via the connector"
+            )
+            push_demo_data(base_url, creds, scale=scale, console=console)
         _print_guide(console, base_url, creds, data_dir)
         if exit_after_seed:
             return 0
-        console.print("[dim]Ctrl-C to stop.[/]")
+        configure_logging(json=settings.log_json, level="INFO")
+        console.print("[dim]Gateway requests are logged below. Ctrl-C to stop.[/]")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
@@ -184,26 +195,35 @@ def run_demo(*, port: int, data_dir: Path, scale: float, keep: bool, exit_after_
 def _print_guide(
     console: Console, base_url: str, creds: dict[str, dict[str, str]], data_dir: Path
 ) -> None:
-    table = Table(title="Demo credentials (also in credentials.json)")
-    for col in ("organisation", "sector", "roles", "client_id", "client_secret"):
-        table.add_column(col)
+    console.print("\n[bold]Demo credentials[/] (also in credentials.json)", soft_wrap=True)
     for slug, c in creds.items():
-        table.add_row(slug, c["sector"], c["roles"], c["client_id"], c["client_secret"])
-    console.print(table)
+        console.print(
+            f"  {slug:<26} {c['sector']:<11} {c['roles']:<20}"
+            f" client_id={c['client_id']}  client_secret={c['client_secret']}",
+            soft_wrap=True,
+            highlight=False,
+        )
     ngo = creds["safe-harbour"]
-    console.print(f"""
+    db = f"sqlite:///{data_dir / 'beacon.db'}"
+    console.print(
+        f"""
 [bold]Where to look[/]
-  API docs:        {base_url}/docs
-  Readiness:       {base_url}/readyz
-  State:           {data_dir}  (SQLite metadata, Delta store, credentials.json)
+  API docs (OpenAPI):  {base_url}/docs
+  Readiness:           {base_url}/readyz
+  State:               {data_dir}  (SQLite metadata, Delta store, quarantine, signing key)
 
-[bold]Try it[/] (as the NGO safe-harbour):
-  TOKEN=$(curl -s -u {ngo["client_id"]}:{ngo["client_secret"]} -d grant_type=client_credentials \\
-      {base_url}/oauth/token | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+[bold]Try it[/] as the NGO safe-harbour (copy-paste):
+  TOKEN=$(curl -s -u '{ngo["client_id"]}:{ngo["client_secret"]}' -d grant_type=client_credentials {base_url}/oauth/token | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s -H "Authorization: Bearer $TOKEN" {base_url}/v1/views
-  curl -s -H "Authorization: Bearer $TOKEN" \\
-      "{base_url}/v1/views/incident_hotspots?group_by=country,exploitation_type&format=csv"
-  curl -s -H "Authorization: Bearer $TOKEN" \\
-      "{base_url}/v1/views/incident_hotspots?group_by=h3_cell"     # denied: 403 problem+json
-  .venv/bin/beacon audit verify   (with BEACON_DATABASE__URL=sqlite:///{data_dir}/beacon.db)
-""")
+  curl -s -H "Authorization: Bearer $TOKEN" "{base_url}/v1/views/incident_hotspots?group_by=country,exploitation_type&format=csv"
+  curl -s -H "Authorization: Bearer $TOKEN" "{base_url}/v1/views/financial_typologies?group_by=country,typology&filter%5Byear%5D=2023"
+  curl -s -H "Authorization: Bearer $TOKEN" "{base_url}/v1/views/incident_hotspots?group_by=h3_cell"   # 403: not in the NGO grant
+  curl -s -H "Authorization: Bearer $TOKEN" {base_url}/v1/datasets
+
+[bold]Audit trail[/]
+  BEACON_DATABASE__URL={db} .venv/bin/beacon audit verify
+  BEACON_DATABASE__URL={db} .venv/bin/beacon audit tail -n 20
+""",
+        soft_wrap=True,
+        highlight=False,
+    )

@@ -1,4 +1,4 @@
-"""Every policy decision is audited here, once, whichever feature asked and whichever backend answered.
+"""Every policy decision is audited here, once, whoever asked and whichever backend answered.
 
 Defends against unaccountable sharing: a decision that is not on the hash-chained trail did not
 happen. Detail holds names, codes and counts only (never filter values or row data).

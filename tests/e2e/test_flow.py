@@ -1,4 +1,4 @@
-"""The whole Collect → Share flow over real HTTP, on every DB × policy-backend combination."""
+"""The whole Collect → Share flow over real HTTP, on both databases and both policy backends."""
 
 from __future__ import annotations
 
