@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI, Request, Response
 
+from gateway.context import AppContext
 from gateway.errors import install_error_handlers
 from gateway.logging import configure_logging
 from gateway.settings import Settings
@@ -17,11 +18,10 @@ from gateway.settings import Settings
 log = structlog.get_logger(__name__)
 
 
-def build_context(settings: Settings):  # type: ignore[no-untyped-def]
+def build_context(settings: Settings) -> AppContext:
     """Build the process-wide components (also used by the CLI without HTTP)."""
     from gateway.audit.service import AuditLog
     from gateway.auth.tokens import TokenService
-    from gateway.context import AppContext
     from gateway.contracts.registry import ContractRegistry
     from gateway.db import build_engine
     from gateway.migrations import upgrade_schema

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import structlog
@@ -9,6 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from gateway.context import AppContext
 from gateway.deps import CtxDep
 
 router = APIRouter(tags=["health"])
@@ -23,11 +26,12 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz")
 def readyz(ctx: CtxDep) -> JSONResponse:
     checks: dict[str, Any] = {}
-    for name, probe in (
-        ("database", lambda: _ping_db(ctx)),
+    probes: tuple[tuple[str, Callable[[], None]], ...] = (
+        ("database", partial(_ping_db, ctx)),
         ("store", ctx.store.ping),
         ("policy", ctx.policy.ping),
-    ):
+    )
+    for name, probe in probes:
         try:
             probe()
             checks[name] = "ok"
@@ -41,6 +45,6 @@ def readyz(ctx: CtxDep) -> JSONResponse:
     )
 
 
-def _ping_db(ctx: CtxDep) -> None:
+def _ping_db(ctx: AppContext) -> None:
     with ctx.engine.connect() as conn:
         conn.execute(text("SELECT 1"))

@@ -44,10 +44,10 @@ class AuditedPolicyEngine:
     def _record(
         self, path: str, input: dict[str, Any], *, outcome: str, detail: dict[str, Any]
     ) -> None:
-        subject = input.get("subject") if isinstance(input.get("subject"), dict) else {}
-        resource = input.get("resource") if isinstance(input.get("resource"), dict) else {}
+        subject = _mapping(input.get("subject"))
+        resource = _mapping(input.get("resource"))
         target = resource.get("view") or resource.get("dataset") or ""
-        filters = resource.get("filters") if isinstance(resource.get("filters"), dict) else {}
+        filters = _mapping(resource.get("filters"))
         self._audit.record(
             kind="policy.decision",
             action=str(input.get("action", "")),
@@ -62,3 +62,7 @@ class AuditedPolicyEngine:
                 **detail,
             },
         )
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -8,7 +8,6 @@ Create Date: 2026-11-26 03:43:03.922319
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 from gateway.db import UTCDateTime
@@ -24,16 +23,16 @@ def upgrade() -> None:
         "audit_event",
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("occurred_at", UTCDateTime(timezone=True), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("actor_org", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("actor_subject", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column("resource", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-        sa.Column("request_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("kind", sa.String(length=64), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("outcome", sa.String(length=32), nullable=False),
+        sa.Column("actor_org", sa.String(length=64), nullable=True),
+        sa.Column("actor_subject", sa.String(length=200), nullable=True),
+        sa.Column("resource", sa.String(length=500), nullable=True),
+        sa.Column("request_id", sa.String(length=64), nullable=True),
         sa.Column("detail", sa.JSON(), nullable=False),
-        sa.Column("prev_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
     )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
@@ -43,20 +42,20 @@ def upgrade() -> None:
         "audit_head",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "ingest_batch",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
-        sa.Column("org", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("dataset", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("contract_version", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("body_sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("org", sa.String(length=64), nullable=False),
+        sa.Column("dataset", sa.String(length=64), nullable=False),
+        sa.Column("contract_version", sa.String(length=32), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("body_sha256", sa.String(length=64), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
         sa.Column("body_bytes", sa.Integer(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("accepted", sa.Integer(), nullable=False),
         sa.Column("rejected", sa.Integer(), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
@@ -65,7 +64,7 @@ def upgrade() -> None:
         sa.Column("started_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("committed_at", UTCDateTime(timezone=True), nullable=True),
-        sa.Column("uploaded_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("uploaded_by", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("org", "idempotency_key", name="uq_ingest_batch_org_key"),
     )
@@ -76,9 +75,9 @@ def upgrade() -> None:
     op.create_table(
         "organisation",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("sector", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("slug", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("sector", sa.String(length=32), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -88,10 +87,10 @@ def upgrade() -> None:
     op.create_table(
         "oauth_client",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("client_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("client_id", sa.String(length=100), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("secret_hash", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("secret_hash", sa.String(length=255), nullable=False),
         sa.Column("roles", sa.JSON(), nullable=False),
         sa.Column("disabled", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
