@@ -186,10 +186,8 @@ def main() -> None:
         duck_t = bench_duckdb(ds, args.queries, 5)
         hp50, hp95 = _pcts(http_t)
         dp50, dp95 = _pcts(duck_t)
-        print(
-            f"\n{'view incident_hotspots by ' + VIEW_DIMS + ' (k=5)':<{W}}"
-            f"{'p50 ms':>9}{'p95 ms':>12}{'x baseline':>12}"
-        )
+        print(f"\nview incident_hotspots group_by={VIEW_DIMS}, k=5, {args.queries} queries")
+        print(f"{'':<{W}}{'p50 ms':>9}{'p95 ms':>12}{'x baseline':>12}")
         print(
             f"{'DuckDB direct over the same Delta files':<{W}}"
             f"{dp50 * 1e3:>9.1f}{dp95 * 1e3:>12.1f}{1.0:>12.1f}"
