@@ -23,6 +23,7 @@ def build_context(settings: Settings) -> AppContext:
     from gateway.audit.service import AuditLog
     from gateway.auth.tokens import TokenService
     from gateway.contracts.registry import ContractRegistry
+    from gateway.contracts.validate import get_validator
     from gateway.db import build_engine
     from gateway.migrations import upgrade_schema
     from gateway.policy.audited import AuditedPolicyEngine
@@ -34,12 +35,16 @@ def build_context(settings: Settings) -> AppContext:
     engine = build_engine(settings)
     upgrade_schema(engine)
     audit = AuditLog(engine)
+    contracts = ContractRegistry.load(settings.contracts_dir)
+    validator = get_validator(settings.ingest.validator)
+    for dataset in contracts.datasets():
+        validator.prepare(contracts.get(dataset))
     return AppContext(
         settings=settings,
         engine=engine,
         store=DeltaStore.from_settings(settings),
         policy=AuditedPolicyEngine(build_policy_engine(settings), audit),
-        contracts=ContractRegistry.load(settings.contracts_dir),
+        contracts=contracts,
         views=ViewRegistry.load(settings.resolved_views_dir),
         tokens=TokenService.from_settings(settings, engine),
         audit=audit,

@@ -37,6 +37,9 @@ __all__ = [
 class Validator(Protocol):
     name: str
 
+    def prepare(self, contract: Contract) -> None:
+        """Do per-contract set-up ahead of the first batch (called at start-up)."""
+
     def validate(self, contract: Contract, conformed: ConformResult) -> ValidationOutcome: ...
 
 
@@ -44,6 +47,9 @@ class ArrowValidator:
     """Rules as pyarrow.compute masks; uniqueness hashes each unique column once."""
 
     name = "arrow"
+
+    def prepare(self, contract: Contract) -> None:
+        """Nothing to set up: the rules are evaluated straight from the contract."""
 
     def validate(self, contract: Contract, conformed: ConformResult) -> ValidationOutcome:
         failures: list[Failure] = []
