@@ -27,6 +27,7 @@ from gateway.contracts.registry import ContractRegistry
 from gateway.db import build_engine
 from gateway.errors import install_error_handlers
 from gateway.ingest.router import router as ingest_router
+from gateway.logging import configure_logging
 from gateway.migrations import upgrade_schema
 from gateway.policy.audited import AuditedPolicyEngine
 from gateway.policy.embedded import EmbeddedPolicyEngine
@@ -115,6 +116,7 @@ def build_app(ctx: AppContext) -> FastAPI:
 def stack(settings: Settings) -> Iterator[Stack]:
     settings.ingest.validator = "arrow"
     settings.ingest.max_body_bytes = 64 * 1024
+    configure_logging(json=True, level="INFO")
     engine = build_engine(settings)
     upgrade_schema(engine)
     audit = AuditLog(engine)  # as in build_context: every decision audited by the wrapper
