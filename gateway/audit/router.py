@@ -18,7 +18,7 @@ def list_events(
     _principal: Governance,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     after_seq: Annotated[int | None, Query(ge=0)] = None,
-    kind: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z][a-z0-9_.]*$")] = None,
 ) -> AuditEventPage:
     events = ctx.audit.list_events(limit=limit, after_seq=after_seq, kind=kind)
     items = [AuditEventRead.model_validate(e, from_attributes=True) for e in events]

@@ -49,10 +49,25 @@ def canonical_json(value: Any) -> str:
 
 def _normalise_detail(detail: dict[str, Any] | None) -> dict[str, Any]:
     """Round-trip through JSON so what we hash is exactly what the database gives back."""
-    out = json.loads(json.dumps(detail or {}, default=str))
+    out = _without_nul(json.loads(json.dumps(detail or {}, default=str)))
     if not isinstance(out, dict):
         raise TypeError("audit detail must be a JSON object")
     return out
+
+
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL: replace it (a caller-sent name must still be recorded)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    return _without_nul(value[:limit]) if value else None
 
 
 def _timestamp(value: datetime) -> str:
@@ -104,13 +119,13 @@ class AuditLog:
         event = AuditEvent(
             seq=0,
             occurred_at=datetime.now(UTC),
-            kind=kind[:64],
-            action=action[:64],
-            outcome=outcome[:32],
-            actor_org=actor.org if actor else (actor_org[:100] if actor_org else None),
-            actor_subject=subject[:200] if subject else None,
-            resource=resource[:500] if resource else None,
-            request_id=request_id[:64] if request_id else None,
+            kind=_without_nul(kind[:64]),
+            action=_without_nul(action[:64]),
+            outcome=_without_nul(outcome[:32]),
+            actor_org=_text(actor.org if actor else actor_org, 100),
+            actor_subject=_text(subject, 200),
+            resource=_text(resource, 500),
+            request_id=_text(request_id, 64),
             detail=_normalise_detail(detail),
             prev_hash=GENESIS_HASH,
             hash="",

@@ -106,7 +106,9 @@ def authenticate_client(
     session: Session, client_id: str, secret: str
 ) -> tuple[OAuthClient, Organisation]:
     """Check a client's credentials; every failure is the same InvalidClientError."""
-    client = repository.get_client(session, client_id) if len(client_id) <= _MAX_CLIENT_ID else None
+    # NUL never occurs in our ids and PostgreSQL refuses it in a query parameter.
+    usable = len(client_id) <= _MAX_CLIENT_ID and "\x00" not in client_id
+    client = repository.get_client(session, client_id) if usable else None
     # Always run the KDF so an unknown id costs as much as a wrong secret.
     ok = verify_secret(secret, client.secret_hash if client else dummy_hash())
     if client is None or not ok or client.disabled:

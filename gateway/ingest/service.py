@@ -20,6 +20,7 @@ younger 'processing' record answers 409 with Retry-After.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 DEFAULT_STALE_AFTER = timedelta(minutes=15)
+# Batch ids are UUID strings; anything else (NUL, which PostgreSQL refuses) is not looked up.
+_BATCH_ID_RE = re.compile(r"[A-Za-z0-9-]{1,36}")
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,7 @@ def _write(
 
 def get_batch_for(session: Session, *, principal: Principal, batch_id: str) -> IngestBatch:
     """The batch if ``principal``'s org uploaded it; 404 otherwise (existence is not revealed)."""
-    batch = repo.get(session, batch_id) if len(batch_id) <= 36 else None
+    batch = repo.get(session, batch_id) if _BATCH_ID_RE.fullmatch(batch_id) else None
     if batch is None or batch.org != principal.org:
         raise BatchNotFoundError(f"no batch {batch_id!r}")
     return batch
