@@ -14,6 +14,11 @@ echo "== opa: fmt, check, test" >&2
   "$BEACON_OPA_BIN" test policies/ -v; exit 1; }
 "$BEACON_OPA_BIN" test policies/
 
+echo "== lint and types" >&2
+.venv/bin/ruff check gateway connectors tests bench
+.venv/bin/ruff format --check gateway connectors tests bench
+.venv/bin/mypy gateway connectors
+
 echo "== PostgreSQL on loopback" >&2
 PG_BIN=$(dirname "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort | tail -n1)")
 PG_ROOT=$(mktemp -d /tmp/beacon-pg.XXXXXX)
