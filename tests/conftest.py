@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy.engine import Engine
 
+from gateway.auth.tokens import TokenService
+from gateway.db import build_engine
+from gateway.migrations import upgrade_schema
 from gateway.settings import Settings
 
 pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.opa"]
@@ -36,3 +41,19 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     s.store.uri = str(tmp_path / "store")
     s.policy.policy_dir = REPO / "policies"
     return s
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """The metadata database of ``settings``, migrated to the current schema."""
+    engine = build_engine(settings)
+    upgrade_schema(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def tokens(settings: Settings, engine: Engine) -> TokenService:
+    return TokenService.from_settings(settings, engine)

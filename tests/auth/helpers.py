@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,30 +15,13 @@ from sqlmodel import Session
 from gateway.audit.service import AuditLog
 from gateway.auth.service import create_client, create_org
 from gateway.auth.tokens import TokenService
-from gateway.db import build_engine
 from gateway.errors import install_error_handlers
-from gateway.migrations import upgrade_schema
 from gateway.settings import Settings
 
 with warnings.catch_warnings():
     # starlette >= 1.x warns that its TestClient should move to httpx2; still works with httpx.
     warnings.simplefilter("ignore", UserWarning)
     from fastapi.testclient import TestClient
-
-
-def create_our_tables(engine: Engine) -> None:
-    """The real schema, through the Alembic migrations."""
-    upgrade_schema(engine)
-
-
-@contextmanager
-def our_engine(settings: Settings) -> Iterator[Engine]:
-    engine = build_engine(settings)
-    create_our_tables(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def make_client(
