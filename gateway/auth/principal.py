@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+# Organisation slugs: lower-case DNS-label style (also guards claims from external issuers).
+ORG_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 ROLES = ("uploader", "analyst", "governance", "admin")
 SECTORS = ("ngo", "financial", "business", "government", "law_enforcement", "academic", "public")

@@ -6,7 +6,6 @@ hashes; authentication costs the same for unknown ids, wrong secrets and disable
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Sequence
 
@@ -17,16 +16,15 @@ from gateway.auth import repository
 from gateway.auth.errors import InvalidClientError
 from gateway.auth.hashing import dummy_hash, hash_secret, new_secret, verify_secret
 from gateway.auth.models import OAuthClient, Organisation
-from gateway.auth.principal import ROLES, SECTORS
+from gateway.auth.principal import ORG_SLUG, ROLES, SECTORS
 from gateway.errors import BadRequestError, ConflictError, NotFoundError
 
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _MAX_CLIENT_ID = 100
 
 
 def create_org(session: Session, *, slug: str, name: str, sector: str) -> Organisation:
     """Register a partner organisation; raises ConflictError if the slug is taken."""
-    if not _SLUG.fullmatch(slug):
+    if not ORG_SLUG.fullmatch(slug):
         raise BadRequestError(
             f"invalid slug {slug!r}: use 1-64 lowercase letters, digits and inner hyphens"
         )

@@ -28,7 +28,14 @@ from gateway.auth.keys import (
     public_jwk,
     signing_alg,
 )
-from gateway.auth.principal import ROLE_SCOPES, ROLES, SECTORS, Principal, scopes_for_roles
+from gateway.auth.principal import (
+    ORG_SLUG,
+    ROLE_SCOPES,
+    ROLES,
+    SECTORS,
+    Principal,
+    scopes_for_roles,
+)
 from gateway.auth.service import authenticate_client
 from gateway.settings import Settings
 
@@ -212,7 +219,7 @@ def _principal_from_claims(claims: dict[str, Any]) -> Principal:
     org, sector = claims.get("org"), claims.get("sector")
     roles_claim = claims.get("roles", [])
     scope_claim = claims.get("scope")
-    if not isinstance(org, str) or not org:
+    if not isinstance(org, str) or not ORG_SLUG.fullmatch(org):
         raise InvalidTokenError("invalid token claims: org")
     if not isinstance(sector, str) or sector not in SECTORS:
         raise InvalidTokenError("invalid token claims: sector")

@@ -269,6 +269,9 @@ def test_external_jwks_file_mode(settings: Settings, engine: Engine, tmp_path: P
         tokens.verify(_sign(key, {**claims, "aud": "other"}, alg="RS256"))
     with pytest.raises(UnsupportedGrantTypeError):
         tokens.issue("anyone", "anything")
+    for bad_org in ("bad\x00org", "Hope NGO", "", "../other"):  # never reaches a DB query
+        with pytest.raises(InvalidTokenError, match="org"):
+            tokens.verify(_sign(key, {**claims, "org": bad_org}, alg="RS256", typ="JWT"))
 
 
 def test_external_jwks_url_is_cached_and_refreshed_for_new_kid(tmp_path: Path) -> None:
