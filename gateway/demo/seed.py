@@ -115,7 +115,8 @@ def push_demo_data(
     from connectors.client import GatewayClient
     from connectors.profile import Profile
     from connectors.push import push_table
-    from gateway.demo.synth import generate, inject_errors
+    from gateway.demo.corrupt import inject_errors
+    from gateway.demo.synth import generate
 
     results: list[dict[str, object]] = []
     for i, p in enumerate(DEMO_PARTNERS):

@@ -9,7 +9,6 @@ No generated value describes a real person.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +21,20 @@ import pyarrow.compute as pc
 
 from gateway.contracts.loader import load_contract
 from gateway.contracts.model import Contract
+from gateway.demo.geography import GEOGRAPHY
+from gateway.demo.patterns import (
+    AGE_BANDS,
+    CONTROL_CODES,
+    EXPLOITATION,
+    HARVEST_NORTH,
+    HARVEST_SOUTH,
+    ORIGINS,
+    PLANTED_HOTSPOTS,
+    RECRUITMENT,
+    REGION_EXPLOITATION,
+    SECTOR_GIVEN_TYPE,
+    SECTORS,
+)
 
 CONTRACTS_DIR: Final = Path(__file__).resolve().parents[2] / "contracts"
 DATASETS: Final = (
@@ -30,278 +43,6 @@ DATASETS: Final = (
     "open_source_items",
     "supply_chain_findings",
 )
-
-# country → (region, relative volume, [(admin1, city, lat, lng), ...])
-GEOGRAPHY: Final[dict[str, tuple[str, float, list[tuple[str, str, float, float]]]]] = {
-    "TH": (
-        "sea",
-        5,
-        [
-            ("TH-10", "Bangkok", 13.75, 100.50),
-            ("TH-20", "Chon Buri", 13.36, 100.98),
-            ("TH-50", "Chiang Mai", 18.79, 98.98),
-            ("TH-74", "Samut Sakhon", 13.55, 100.27),
-        ],
-    ),
-    "VN": (
-        "sea",
-        3,
-        [("VN-HN", "Hanoi", 21.03, 105.85), ("VN-SG", "Ho Chi Minh City", 10.82, 106.63)],
-    ),
-    "KH": (
-        "sea",
-        3,
-        [("KH-12", "Phnom Penh", 11.56, 104.92), ("KH-18", "Sihanoukville", 10.63, 103.52)],
-    ),
-    "MM": ("sea", 2, [("MM-06", "Yangon", 16.87, 96.20), ("MM-11", "Myitkyina", 25.38, 97.40)]),
-    "PH": ("sea", 4, [("PH-00", "Manila", 14.60, 120.98), ("PH-CEB", "Cebu", 10.32, 123.89)]),
-    "ID": (
-        "sea",
-        4,
-        [
-            ("ID-JK", "Jakarta", -6.21, 106.85),
-            ("ID-JT", "Semarang", -6.97, 110.42),
-            ("ID-BA", "Denpasar", -8.65, 115.22),
-        ],
-    ),
-    "MY": (
-        "sea",
-        3,
-        [("MY-14", "Kuala Lumpur", 3.14, 101.69), ("MY-01", "Johor Bahru", 1.49, 103.74)],
-    ),
-    "LA": ("sea", 1, [("LA-VT", "Vientiane", 17.97, 102.63)]),
-    "IN": (
-        "sa",
-        7,
-        [
-            ("IN-MH", "Mumbai", 19.08, 72.88),
-            ("IN-DL", "Delhi", 28.61, 77.21),
-            ("IN-WB", "Kolkata", 22.57, 88.36),
-            ("IN-TN", "Chennai", 13.08, 80.27),
-        ],
-    ),
-    "BD": ("sa", 3, [("BD-13", "Dhaka", 23.81, 90.41), ("BD-10", "Chattogram", 22.36, 91.78)]),
-    "NP": ("sa", 2, [("NP-P3", "Kathmandu", 27.72, 85.32)]),
-    "PK": ("sa", 3, [("PK-PB", "Lahore", 31.55, 74.34), ("PK-SD", "Karachi", 24.86, 67.01)]),
-    "LK": ("sa", 1, [("LK-1", "Colombo", 6.93, 79.85)]),
-    "AE": ("me", 3, [("AE-DU", "Dubai", 25.20, 55.27), ("AE-AZ", "Abu Dhabi", 24.45, 54.38)]),
-    "SA": ("me", 3, [("SA-01", "Riyadh", 24.71, 46.68), ("SA-02", "Jeddah", 21.49, 39.19)]),
-    "QA": ("me", 2, [("QA-DA", "Doha", 25.29, 51.53)]),
-    "LB": ("me", 1, [("LB-BA", "Beirut", 33.89, 35.50)]),
-    "JO": ("me", 1, [("JO-AM", "Amman", 31.95, 35.93)]),
-    "NG": (
-        "af",
-        5,
-        [
-            ("NG-LA", "Lagos", 6.52, 3.38),
-            ("NG-ED", "Benin City", 6.34, 5.63),
-            ("NG-FC", "Abuja", 9.08, 7.40),
-        ],
-    ),
-    "GH": ("af", 2, [("GH-AA", "Accra", 5.60, -0.19), ("GH-AH", "Kumasi", 6.69, -1.62)]),
-    "KE": ("af", 2, [("KE-30", "Nairobi", -1.29, 36.82), ("KE-28", "Mombasa", -4.04, 39.67)]),
-    "ET": ("af", 2, [("ET-AA", "Addis Ababa", 9.03, 38.74)]),
-    "UG": ("af", 1, [("UG-102", "Kampala", 0.35, 32.58)]),
-    "ZA": (
-        "af",
-        2,
-        [("ZA-GP", "Johannesburg", -26.20, 28.05), ("ZA-WC", "Cape Town", -33.92, 18.42)],
-    ),
-    "CI": ("af", 1, [("CI-AB", "Abidjan", 5.36, -4.01)]),
-    "LY": ("af", 1, [("LY-TB", "Tripoli", 32.89, 13.19)]),
-    "GB": ("eu", 5, [("GB-LND", "London", 51.51, -0.13), ("GB-MAN", "Manchester", 53.48, -2.24)]),
-    "DE": ("eu", 4, [("DE-BE", "Berlin", 52.52, 13.40), ("DE-NW", "Cologne", 50.94, 6.96)]),
-    "IT": (
-        "eu",
-        4,
-        [
-            ("IT-62", "Rome", 41.90, 12.50),
-            ("IT-25", "Milan", 45.46, 9.19),
-            ("IT-75", "Foggia", 41.46, 15.55),
-            ("IT-82", "Palermo", 38.12, 13.36),
-        ],
-    ),
-    "ES": (
-        "eu",
-        3,
-        [
-            ("ES-AN", "Almeria", 36.84, -2.46),
-            ("ES-MD", "Madrid", 40.42, -3.70),
-            ("ES-CT", "Barcelona", 41.39, 2.17),
-        ],
-    ),
-    "FR": ("eu", 3, [("FR-IDF", "Paris", 48.86, 2.35), ("FR-PAC", "Marseille", 43.30, 5.37)]),
-    "NL": ("eu", 2, [("NL-NH", "Amsterdam", 52.37, 4.90)]),
-    "PL": ("eu", 1, [("PL-MZ", "Warsaw", 52.23, 21.01)]),
-    "RO": ("eu", 2, [("RO-B", "Bucharest", 44.43, 26.10), ("RO-IS", "Iasi", 47.16, 27.59)]),
-    "UA": ("eu", 1, [("UA-30", "Kyiv", 50.45, 30.52)]),
-    "MD": ("eu", 1, [("MD-CU", "Chisinau", 47.01, 28.86)]),
-    "AL": ("eu", 1, [("AL-11", "Tirana", 41.33, 19.82)]),
-    "GR": ("eu", 1, [("GR-I", "Athens", 37.98, 23.73)]),
-    "US": (
-        "am",
-        7,
-        [
-            ("US-TX", "Houston", 29.76, -95.37),
-            ("US-CA", "Los Angeles", 34.05, -118.24),
-            ("US-NY", "New York", 40.71, -74.01),
-            ("US-FL", "Miami", 25.76, -80.19),
-        ],
-    ),
-    "MX": (
-        "am",
-        4,
-        [
-            ("MX-CMX", "Mexico City", 19.43, -99.13),
-            ("MX-BCN", "Tijuana", 32.51, -117.04),
-            ("MX-CHP", "Tapachula", 14.90, -92.26),
-        ],
-    ),
-    "GT": ("am", 1, [("GT-GU", "Guatemala City", 14.63, -90.51)]),
-    "CO": ("am", 2, [("CO-DC", "Bogota", 4.71, -74.07), ("CO-ANT", "Medellin", 6.24, -75.58)]),
-    "BR": (
-        "am",
-        4,
-        [
-            ("BR-SP", "Sao Paulo", -23.55, -46.63),
-            ("BR-PA", "Belem", -1.46, -48.49),
-            ("BR-MG", "Belo Horizonte", -19.92, -43.94),
-        ],
-    ),
-    "PE": (
-        "am",
-        1,
-        [("PE-LIM", "Lima", -12.05, -77.04), ("PE-MDD", "Puerto Maldonado", -12.59, -69.19)],
-    ),
-    "DO": ("am", 1, [("DO-01", "Santo Domingo", 18.49, -69.93)]),
-    "HT": ("am", 1, [("HT-OU", "Port-au-Prince", 18.59, -72.31)]),
-    "CA": ("am", 2, [("CA-ON", "Toronto", 43.65, -79.38)]),
-    "CN": ("ea", 3, [("CN-GD", "Guangzhou", 23.13, 113.26), ("CN-YN", "Kunming", 25.04, 102.71)]),
-    "JP": ("ea", 1, [("JP-13", "Tokyo", 35.68, 139.69)]),
-    "KR": ("ea", 1, [("KR-11", "Seoul", 37.57, 126.98)]),
-    "AU": ("oc", 1, [("AU-NSW", "Sydney", -33.87, 151.21)]),
-    "FJ": ("oc", 0.3, [("FJ-C", "Suva", -18.14, 178.44)]),
-}
-
-EXPLOITATION: Final = (
-    "labour",
-    "sexual",
-    "domestic_servitude",
-    "forced_criminality",
-    "forced_marriage",
-    "organ_removal",
-    "child_exploitation",
-    "other",
-)
-# Share of each exploitation type (order of EXPLOITATION) by region.
-REGION_EXPLOITATION: Final[dict[str, tuple[float, ...]]] = {
-    "sea": (0.42, 0.26, 0.07, 0.16, 0.03, 0.002, 0.05, 0.018),
-    "sa": (0.45, 0.22, 0.06, 0.02, 0.10, 0.004, 0.12, 0.026),
-    "me": (0.34, 0.14, 0.46, 0.01, 0.01, 0.002, 0.01, 0.028),
-    "af": (0.28, 0.30, 0.12, 0.04, 0.07, 0.02, 0.15, 0.02),
-    "eu": (0.30, 0.44, 0.05, 0.15, 0.02, 0.001, 0.03, 0.009),
-    "am": (0.36, 0.44, 0.07, 0.07, 0.01, 0.001, 0.04, 0.009),
-    "ea": (0.40, 0.40, 0.04, 0.02, 0.10, 0.001, 0.02, 0.019),
-    "oc": (0.62, 0.28, 0.04, 0.01, 0.01, 0.001, 0.02, 0.019),
-}
-SECTORS: Final = (
-    "agriculture",
-    "construction",
-    "hospitality",
-    "domestic_work",
-    "fishing",
-    "manufacturing",
-    "sex_industry",
-    "mining",
-    "retail",
-    "transport",
-    "other",
-)
-# Sector shares (order of SECTORS) given the exploitation type.
-SECTOR_GIVEN_TYPE: Final[dict[str, tuple[float, ...]]] = {
-    "labour": (0.30, 0.20, 0.08, 0.0, 0.10, 0.18, 0.0, 0.07, 0.02, 0.03, 0.02),
-    "sexual": (0.0, 0.0, 0.15, 0.0, 0.0, 0.0, 0.75, 0.0, 0.0, 0.0, 0.10),
-    "domestic_servitude": (0.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.10),
-    "forced_criminality": (0.05, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.20, 0.25, 0.50),
-    "forced_marriage": (0.0, 0.0, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.50),
-    "organ_removal": (0.0,) * 10 + (1.0,),
-    "child_exploitation": (0.20, 0.0, 0.0, 0.20, 0.0, 0.15, 0.30, 0.0, 0.15, 0.0, 0.0),
-    "other": (0.0,) * 10 + (1.0,),
-}
-# Origin countries of victims by region of exploitation (the rest are nationals).
-ORIGINS: Final[dict[str, tuple[str, ...]]] = {
-    "sea": ("MM", "KH", "LA", "VN", "CN", "ID"),
-    "sa": ("NP", "BD", "IN", "PK"),
-    "me": ("PH", "ID", "ET", "NP", "IN", "LK", "KE", "UG", "BD"),
-    "af": ("NG", "GH", "ET", "UG", "CI", "ER", "SD"),
-    "eu": ("RO", "NG", "AL", "UA", "VN", "MD", "BG", "ER", "CN"),
-    "am": ("MX", "GT", "HN", "SV", "VE", "HT", "CO"),
-    "ea": ("VN", "MM", "PH", "KP", "TH"),
-    "oc": ("FJ", "PH", "ID", "VN"),
-}
-HARVEST_NORTH: Final = (0.4, 0.4, 0.5, 0.6, 0.8, 1.1, 1.8, 2.2, 2.2, 1.6, 0.7, 0.4)
-HARVEST_SOUTH: Final = (2.0, 2.2, 2.0, 1.4, 0.8, 0.5, 0.4, 0.4, 0.5, 0.7, 1.1, 1.6)
-
-
-@dataclass(frozen=True)
-class Hotspot:
-    """A surge of one (place, type, sector) in some months of one year of the generated span."""
-
-    name: str
-    country: str
-    admin1: str
-    exploitation_type: str
-    sector: str
-    year_offset: int  # years after ``start_year``
-    months: tuple[int, ...]
-    share: float  # share of all incident rows added to the hotspot
-
-    def periods(self, start_year: int = 2021) -> list[dt.date]:
-        """First days of the surge months for data generated from ``start_year``."""
-        return [dt.date(start_year + self.year_offset, m, 1) for m in self.months]
-
-
-PLANTED_HOTSPOTS: Final[tuple[Hotspot, ...]] = (
-    Hotspot("foggia-tomato-harvest", "IT", "IT-75", "labour", "agriculture", 2, (8, 9), 0.004),
-    Hotspot(
-        "sihanoukville-scam-compounds",
-        "KH",
-        "KH-18",
-        "forced_criminality",
-        "other",
-        1,
-        (5, 6, 7, 8, 9, 10),
-        0.006,
-    ),
-    Hotspot("samut-sakhon-fishing", "TH", "TH-74", "labour", "fishing", 3, (1, 2, 3), 0.003),
-    Hotspot("houston-event-surge", "US", "US-TX", "sexual", "hospitality", 1, (2,), 0.002),
-)
-
-AGE_BANDS: Final = ("0-11", "12-17", "18-25", "26-35", "36-45", "46+", "unknown")
-CONTROL_CODES: Final = (
-    "debt_bondage",
-    "takes_earnings",
-    "threats",
-    "psychological_abuse",
-    "physical_abuse",
-    "sexual_abuse",
-    "false_promises",
-    "restricts_movement",
-    "withholds_documents",
-    "excessive_working_hours",
-)
-RECRUITMENT: Final = (
-    "intimate_partner",
-    "family_member",
-    "friend_acquaintance",
-    "employer",
-    "recruitment_agency",
-    "online_advertisement",
-    "social_media",
-    "other",
-    "unknown",
-)
-
 
 REGIONS: Final = tuple(REGION_EXPLOITATION)
 COUNTRIES: Final = tuple(GEOGRAPHY)
@@ -715,78 +456,3 @@ def _supply_chain_findings(
         "indicator_count": pa.array(rng.poisson(2.0, n), pa.int32()),
         "workers_affected": pa.array(rng.geometric(0.03, n).clip(0, 5000), pa.int32()),
     }
-
-
-# ---------------------------------------------------------------------------------- errors
-
-
-def inject_errors(
-    table: pa.Table, fraction: float, *, seed: int = 0, contract: Contract | None = None
-) -> tuple[pa.Table, set[int]]:
-    """Break ``fraction`` of the rows, one rule each, cycling through every applicable rule.
-
-    Returns an all-string table (as a CSV upload would arrive) and the broken row indices. The
-    contract defaults to the one named in the table's schema metadata (``dataset``).
-    """
-    if contract is None:
-        meta = table.schema.metadata or {}
-        contract = contract_for(meta[b"dataset"].decode())
-    strings = {
-        n: pc.cast(table.column(n), pa.string()).combine_chunks() for n in table.column_names
-    }
-    plans = _error_plans(contract)
-    n = table.num_rows
-    rng = np.random.default_rng(seed)
-    k = min(round(fraction * n), n - 1)
-    broken = (
-        np.sort(rng.choice(np.arange(1, n), size=k, replace=False)) if k > 0 else np.zeros(0, int)
-    )
-    kinds = rng.permutation(np.arange(k) % len(plans))
-    intact = np.setdiff1d(np.arange(n), broken)
-    for p, (column, bad_value) in enumerate(plans):
-        rows = broken[kinds == p]
-        if not rows.size:
-            continue
-        if bad_value is None:  # unique: repeat the value of an earlier, intact row
-            earlier = intact[np.searchsorted(intact, rows) - 1]
-            values = strings[column].take(pa.array(earlier))
-        else:
-            values = pa.array([bad_value] * rows.size, pa.string())
-        mask = np.zeros(n, dtype=bool)
-        mask[rows] = True
-        strings[column] = pc.replace_with_mask(strings[column], pa.array(mask), values)
-    return pa.table(strings), {int(r) for r in broken}
-
-
-def _error_plans(contract: Contract) -> list[tuple[str, str | None]]:
-    """(column, bad value as text) per rule; ``None`` means "duplicate an earlier value"."""
-    plans: list[tuple[str, str | None]] = []
-    for spec in contract.columns:
-        if spec.required:
-            plans.append((spec.name, ""))
-        if spec.type in ("int32", "int64", "float64", "date", "timestamp", "bool"):
-            plans.append(
-                (
-                    spec.name,
-                    {"date": "2021-02-30", "timestamp": "yesterday"}.get(spec.type, "not-a-number"),
-                )
-            )
-        if spec.allowed is not None:
-            plans.append((spec.name, "zz_not_in_taxonomy"))
-        if spec.minimum is not None:
-            plans.append((spec.name, _beyond(spec.type, spec.minimum, -1)))
-        if spec.maximum is not None:
-            plans.append((spec.name, _beyond(spec.type, spec.maximum, +1)))
-        if spec.pattern is not None and spec.allowed is None:
-            plans.append((spec.name, "not a valid value!"))
-        if spec.unique:
-            plans.append((spec.name, None))
-    return plans
-
-
-def _beyond(type_: str, bound: int | float | str, step: int) -> str:
-    if type_ == "date":
-        return (dt.date.fromisoformat(str(bound)) + dt.timedelta(days=step)).isoformat()
-    if type_ == "timestamp":
-        return (dt.datetime.fromisoformat(str(bound)) + dt.timedelta(days=step)).isoformat()
-    return str(bound + step)  # type: ignore[operator]

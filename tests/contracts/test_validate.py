@@ -13,7 +13,8 @@ from gateway.contracts import (
     get_validator,
     validate_batch,
 )
-from gateway.demo.synth import generate, inject_errors
+from gateway.demo.corrupt import inject_errors
+from gateway.demo.synth import generate
 
 ENGINES = ["arrow", "gx"]
 

@@ -9,14 +9,9 @@ import pyarrow.compute as pc
 import pytest
 
 from gateway.contracts import get_validator, validate_batch
-from gateway.demo.synth import (
-    DATASETS,
-    PLANTED_HOTSPOTS,
-    Hotspot,
-    contract_for,
-    generate,
-    inject_errors,
-)
+from gateway.demo.corrupt import inject_errors
+from gateway.demo.patterns import PLANTED_HOTSPOTS, Hotspot
+from gateway.demo.synth import DATASETS, contract_for, generate
 
 N = 40_000
 

@@ -19,7 +19,8 @@ from gateway.app import create_app
 from gateway.auth.service import create_client, create_org
 from gateway.cli import app as beacon_cli
 from gateway.db import build_engine
-from gateway.demo.synth import generate, inject_errors
+from gateway.demo.corrupt import inject_errors
+from gateway.demo.synth import generate
 from gateway.migrations import upgrade_schema
 from gateway.serving import serve_in_thread
 from gateway.settings import Settings

@@ -27,7 +27,8 @@ from sqlmodel import Session
 from gateway.auth.keys import StaticKeys, load_signing_key
 from gateway.auth.service import create_client, create_org
 from gateway.auth.tokens import TokenService
-from gateway.demo.synth import generate, inject_errors
+from gateway.demo.corrupt import inject_errors
+from gateway.demo.synth import generate
 from gateway.settings import Settings
 from gateway.store.delta import QUARANTINE_DIR, DeltaStore
 
