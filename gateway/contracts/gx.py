@@ -24,6 +24,17 @@ if TYPE_CHECKING:
     import great_expectations as gx_types
 
 ROW_COLUMN = "__beacon_row__"
+# COMPLETE is what returns every failing row. The row number is the DataFrame's named index, so
+# with ``exclude_unexpected_values`` GX lists failing rows as ``[{ROW_COLUMN: [row, ...]}]``
+# straight from the index instead of looking each cell up (``.at``) and counting values; the
+# index query (a string of every failing index) is never read, so it is not built.
+_RESULT_FORMAT: dict[str, Any] = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": [ROW_COLUMN],
+    "partial_unexpected_count": 0,
+    "exclude_unexpected_values": True,
+    "return_unexpected_index_query": False,
+}
 
 
 def build_gx_suite(contract: Contract) -> gx_types.ExpectationSuite:
@@ -86,12 +97,7 @@ class GxValidator:
         with self._lock:
             definition = self._definition(contract)
             result = definition.run(
-                batch_parameters={"dataframe": df},
-                result_format={
-                    "result_format": "COMPLETE",
-                    "unexpected_index_column_names": [ROW_COLUMN],
-                    "partial_unexpected_count": 0,
-                },
+                batch_parameters={"dataframe": df}, result_format=_RESULT_FORMAT
             )
         failures = [
             f for r in result.results if (f := _failure(contract, conformed, r)) is not None
@@ -123,6 +129,12 @@ def _to_pandas(contract: Contract, table: pa.Table) -> pd.DataFrame:
 
     Other dtypes (nullable Int32, datetime64[ms]) send GX's between-check through a Python call
     per value. Integer columns with nulls become float64: exact for the bounds contracts use.
+    String columns checked only for presence or an allowed set become categoricals: GX copies
+    the whole DataFrame (every column) with a boolean mask several times per expectation, and a
+    categorical is copied by its integer codes rather than string by string. ``notnull`` and
+    ``isin`` answer on a categorical exactly as on the strings it encodes. Pattern and unique
+    columns stay strings: GX's regex check calls ``astype(str)``, which would rebuild every
+    string from a categorical, and a unique column would have as many categories as rows.
     """
     data: dict[str, object] = {}
     for spec in contract.columns:
@@ -139,12 +151,14 @@ def _to_pandas(contract: Contract, table: pa.Table) -> pd.DataFrame:
         elif spec.type in ("date", "timestamp"):
             series = column.to_pandas(date_as_object=False)
             data[spec.name] = series.dt.as_unit("ns") if spec.type == "date" else series
+        elif spec.type == "string" and spec.pattern is None and not spec.unique:
+            data[spec.name] = column.combine_chunks().dictionary_encode().to_pandas()
         else:
             # One chunk: GX looks failing rows up one by one, and each take() on a many-chunk
             # Arrow-backed pandas column walks every chunk.
             data[spec.name] = pa.chunked_array([column.combine_chunks()]).to_pandas()
-    data[ROW_COLUMN] = np.arange(table.num_rows, dtype=np.int64)
-    return pd.DataFrame(data)
+    index = pd.RangeIndex(table.num_rows, name=ROW_COLUMN)
+    return pd.DataFrame(data, index=index)
 
 
 def _failure(contract: Contract, conformed: ConformResult, result: Any) -> Failure | None:
@@ -159,8 +173,9 @@ def _failure(contract: Contract, conformed: ConformResult, result: Any) -> Failu
         return None
     column = cfg.kwargs["column"]
     rule = (cfg.meta or {})["rule"]
-    index_list = result.result.get("unexpected_index_list") or []
-    rows = np.array(sorted(int(d[ROW_COLUMN]) for d in index_list), dtype=np.int64)
+    # [{ROW_COLUMN: [row, ...]}] (see _RESULT_FORMAT); [] when nothing failed.
+    index_list = result.result.get("unexpected_index_list") or [{ROW_COLUMN: []}]
+    rows = np.sort(np.asarray(index_list[0][ROW_COLUMN], dtype=np.int64))
     if rule == "unique" and rows.size:
         # GX flags every occurrence of a repeated value; Beacon keeps the first one.
         values = conformed.table.column(column).take(pa.array(rows))

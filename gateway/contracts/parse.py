@@ -96,7 +96,8 @@ def cast_typed(type_: str, column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, Ma
 
 def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Empty or whitespace-only cells are missing values (CSV has no other way to say null)."""
-    blank = pc.or_(pc.equal(pc.utf8_length(column), 0), pc.utf8_is_space(column))
+    # binary_length: an empty string has no bytes; counting code points would decode every cell.
+    blank = pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))
     if not pc.any(blank).as_py():
         return column
     return pc.if_else(blank, None, column)

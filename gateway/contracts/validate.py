@@ -20,6 +20,8 @@ from gateway.contracts.model import ColumnSpec, Contract
 from gateway.contracts.outcome import RULES, Rejection, ValidationOutcome
 from gateway.contracts.report import Failure, bound_scalar, build_outcome, later_duplicates
 
+_CARDINALITY_SAMPLE = 8192
+
 __all__ = [
     "RULES",
     "ArrowValidator",
@@ -79,11 +81,25 @@ def _masks(spec: ColumnSpec, column: pa.ChunkedArray) -> list[tuple[str, np.ndar
     if spec.maximum is not None:
         out.append(("maximum", _np(pc.greater(column, bound_scalar(spec, spec.maximum)))))
     if spec.pattern is not None:
-        matches = pc.match_substring_regex(column, pattern=spec.pattern)
-        out.append(("pattern", _np(pc.invert(matches))))
+        out.append(("pattern", _np(_mismatches(column, spec.pattern))))
     if spec.unique:
         out.append(("unique", later_duplicates(column)))
     return out
+
+
+def _mismatches(column: pa.ChunkedArray, pattern: str) -> pa.Array | pa.ChunkedArray:
+    """Cells that do not match ``pattern`` (null for null cells).
+
+    A column with few distinct values (codes, cells, lists of codes) is matched once per
+    distinct value and the answer spread back to its rows; a mostly distinct one (ids) row by
+    row, where dictionary-encoding it first would only add a hash pass.
+    """
+    sample = column.slice(0, _CARDINALITY_SAMPLE)
+    if len(pc.unique(sample)) * 4 > len(sample):
+        return pc.invert(pc.match_substring_regex(column, pattern=pattern))
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    matches = pc.match_substring_regex(encoded.dictionary, pattern=pattern)
+    return pc.take(pc.invert(matches), encoded.indices)
 
 
 def _np(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:

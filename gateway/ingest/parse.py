@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
+import os
 from typing import IO, Final
 
 import pyarrow as pa
@@ -44,16 +46,16 @@ def media_type(header: str | None) -> str:
 
 def read_upload(body: IO[bytes], kind: str) -> pa.Table:
     """Parse the whole body (positioned anywhere) as ``kind``; an empty result is a 400."""
-    body.seek(0)
+    data = _buffer(body)
     try:
         if kind == CSV:
-            table = _read_csv(body)
+            table = _read_csv(data)
         elif kind == PARQUET:
-            table = pq.ParquetFile(body).read()
+            table = pq.ParquetFile(pa.BufferReader(data)).read()
         elif kind == ARROW_STREAM:
-            table = ipc.open_stream(body).read_all()
+            table = ipc.open_stream(data).read_all()
         else:
-            table = ipc.open_file(body).read_all()
+            table = ipc.open_file(data).read_all()
     except MalformedUploadError:
         raise
     except (pa.ArrowException, OSError, ValueError) as exc:
@@ -63,9 +65,26 @@ def read_upload(body: IO[bytes], kind: str) -> pa.Table:
     return table
 
 
-def _read_csv(body: IO[bytes]) -> pa.Table:
-    names = _csv_header(body)
+def _buffer(body: IO[bytes]) -> pa.Buffer:
+    """The whole body as one Arrow buffer; a body spooled to disk is memory-mapped, not copied.
+
+    Arrow then reads from memory (IPC batches zero-copy) instead of pulling the body through
+    Python ``read`` calls. ``_rolled`` is False only for a SpooledTemporaryFile still in memory,
+    whose ``fileno()`` would first write it to disk.
+    """
+    if getattr(body, "_rolled", True):
+        try:
+            fd = body.fileno()
+            if os.fstat(fd).st_size:
+                return pa.py_buffer(mmap.mmap(fd, 0, access=mmap.ACCESS_READ))
+        except OSError:  # io.UnsupportedOperation: in-memory streams have no descriptor
+            pass
     body.seek(0)
+    return pa.py_buffer(body.read())
+
+
+def _read_csv(data: pa.Buffer) -> pa.Table:
+    names = _csv_header(data)
     bad: list[pacsv.InvalidRow] = []
 
     def _on_invalid(row: pacsv.InvalidRow) -> str:
@@ -75,7 +94,7 @@ def _read_csv(body: IO[bytes]) -> pa.Table:
     try:
         # open_csv already parses the first block, so it belongs inside the try.
         reader = pacsv.open_csv(
-            body,
+            pa.BufferReader(data),
             # Single-threaded so pyarrow can number a bad record; quoted newlines are allowed
             # (free-text columns), so the number counts records, not physical lines.
             read_options=pacsv.ReadOptions(use_threads=False, block_size=_CSV_BLOCK),
@@ -98,8 +117,8 @@ def _read_csv(body: IO[bytes]) -> pa.Table:
         raise MalformedUploadError(_describe(CSV, exc, names)) from None
 
 
-def _csv_header(body: IO[bytes]) -> list[str]:
-    head = body.read(1 << 20)
+def _csv_header(data: pa.Buffer) -> list[str]:
+    head = data[: 1 << 20].to_pybytes()
     if not head.strip():
         raise MalformedUploadError("the upload is empty")
     text = head.decode("utf-8-sig", errors="replace")
