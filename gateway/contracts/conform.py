@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.types as pat
 
 from gateway.contracts import parse
-from gateway.contracts.errors import SchemaMismatchError
+from gateway.contracts.errors import InvalidEncodingError, SchemaMismatchError
 from gateway.contracts.model import ColumnSpec, Contract
 from gateway.contracts.outcome import Rejection
 
@@ -48,7 +48,7 @@ def conform(contract: Contract, table: pa.Table) -> ConformResult:
         if spec.name not in present:
             arrays.append(pa.chunked_array([pa.nulls(n, spec.arrow_type)]))
             continue
-        column = _decode(table.column(spec.name))
+        column = _decode(spec.name, table.column(spec.name))
         if pat.is_string(column.type):
             originals[spec.name] = column
             typed, bad = parse.parse_strings(spec.type, column)
@@ -95,11 +95,16 @@ def _check_column_set(contract: Contract, table: pa.Table) -> None:
         )
 
 
-def _decode(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _decode(name: str, column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pat.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     if pat.is_large_string(column.type) or pat.is_string_view(column.type):
         column = column.cast(pa.string())
+    if pat.is_string(column.type):
+        try:  # Parquet/Arrow writers can smuggle invalid UTF-8 that string kernels choke on
+            column.validate(full=True)
+        except pa.ArrowInvalid:
+            raise InvalidEncodingError(f"column {name!r} contains text that is not UTF-8") from None
     return column
 
 

@@ -16,6 +16,14 @@ class UnknownDatasetError(NotFoundError):
     title = "Unknown dataset"
 
 
+class InvalidEncodingError(BeaconError):
+    """A text column of a typed (Parquet/Arrow) upload holds bytes that are not UTF-8 (400)."""
+
+    type = TYPE_BASE + "invalid-encoding"
+    title = "Text is not valid UTF-8"
+    status = 400
+
+
 class SchemaMismatchError(BeaconError):
     """The uploaded columns or their types cannot be made to fit the contract (422)."""
 

@@ -63,7 +63,7 @@ def build_gx_suite(contract: Contract) -> gx_types.ExpectationSuite:
         if spec.maximum is not None:
             add("maximum", gxe.ExpectColumnValuesToBeBetween, max_value=_bound(spec, spec.maximum))
         if spec.pattern is not None:
-            add("pattern", gxe.ExpectColumnValuesToMatchRegex, regex=spec.pattern)
+            add("pattern", gxe.ExpectColumnValuesToMatchRegex, regex=python_regex(spec.pattern))
         if spec.unique:
             add("unique", gxe.ExpectColumnValuesToBeUnique)
     return suite
@@ -181,3 +181,14 @@ def _failure(contract: Contract, conformed: ConformResult, result: Any) -> Failu
         values = conformed.table.column(column).take(pa.array(rows))
         rows = rows[later_duplicates(values)]
     return Failure(column, rule, rows) if rows.size else None
+
+
+def python_regex(pattern: str) -> str:
+    """The contract pattern (RE2 semantics) for Python ``re``, which GX's pandas engine runs.
+
+    In Python ``$`` also matches before a final newline, so ``"TH-10\\n"`` would pass a
+    ``...$`` pattern that RE2 refuses; a trailing ``$`` becomes ``\\Z`` (end of text only).
+    """
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern[:-1] + "\\Z"
+    return pattern

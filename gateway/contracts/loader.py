@@ -183,6 +183,9 @@ def _pattern(cons: dict[str, Any], type_: str, where: str) -> str | None:
         raise ContractError(f"{where}: pattern needs a string column, not {type_}")
     if not isinstance(pattern, str) or not pattern:
         raise ContractError(f"{where}: pattern must be a non-empty string")
+    if not pattern.startswith("^"):
+        # pandas/GX matches at the start, RE2 searches anywhere: an anchor makes them agree.
+        raise ContractError(f"{where}: pattern must be anchored at the start with '^'")
     try:
         re.compile(pattern)
         # Both validators must accept it: pyarrow runs RE2, pandas/GX runs Python re.

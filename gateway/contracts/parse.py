@@ -105,7 +105,9 @@ def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _cast_matching(text: pa.ChunkedArray, pattern: str, target: pa.DataType) -> pa.ChunkedArray:
     ok = pc.match_substring_regex(text, pattern=pattern)
-    return pc.if_else(ok, text, None).cast(target)
+    # The grammar allows a leading '+' that Arrow's number parser refuses.
+    unsigned = pc.replace_substring_regex(text, pattern=r"^\+", replacement="")
+    return pc.if_else(ok, unsigned, None).cast(target)
 
 
 def _between(column: pa.ChunkedArray, lo: int, hi: int) -> pa.ChunkedArray:

@@ -7,7 +7,8 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from gateway.contracts import Contract, SchemaMismatchError, conform
+from gateway.contracts import Contract, SchemaMismatchError, conform, get_validator, validate_batch
+from gateway.contracts.errors import InvalidEncodingError
 from gateway.errors import BeaconError
 
 UTC = dt.UTC
@@ -101,3 +102,35 @@ def test_typed_columns_cast_with_per_cell_range_checks(incidents: Contract) -> N
         (1, "victim_count"),
         (1, "confidence"),
     }
+
+
+def test_a_leading_plus_is_a_number_not_a_crash(incidents: Contract) -> None:
+    cols = _minimal(3)
+    cols["victim_count"] = pa.array(["+2", "-0", "+"])
+    result = conform(incidents, pa.table(cols))
+    assert result.table.column("victim_count").to_pylist() == [2, 0, None]
+    assert [(r.row, r.rule) for r in result.cast_rejections] == [(2, "type")]
+
+
+def test_invalid_utf8_in_a_typed_upload_is_a_400(incidents: Contract) -> None:
+    cols = _minimal(2)
+    bad = pa.Array.from_buffers(
+        pa.string(),
+        2,
+        [None, pa.array([0, 2, 4], pa.int32()).buffers()[1], pa.py_buffer(b"TH\xff\xfe")],
+    )
+    cols["country"] = bad
+    with pytest.raises(InvalidEncodingError) as info:
+        conform(incidents, pa.table(cols))
+    assert info.value.status == 400 and "'country'" in info.value.detail
+
+
+@pytest.mark.parametrize("validator", ["arrow", "gx"])
+def test_a_trailing_newline_fails_the_pattern_in_both_validators(
+    incidents: Contract, validator: str
+) -> None:
+    cols = _minimal(2)
+    cols["admin1"] = pa.array(["TH-10\n", "TH-10"])
+    out = validate_batch(incidents, pa.table(cols), validator=get_validator(validator))
+    assert out.reason_counts == {"admin1:pattern": 1}
+    assert out.rejected.column("row_number").to_pylist() == [0]

@@ -149,8 +149,9 @@ def _doc(**column: object) -> dict[str, object]:
         (_doc(type="date", constraints={"minimum": "2021-13-01"}), "is not an ISO date"),
         (_doc(type="timestamp", constraints={"minimum": "2021-01-01T00:00:00"}), "zone offset"),
         (_doc(constraints={"minimum": 1}), "minimum does not apply to a string column"),
-        (_doc(constraints={"pattern": "("}), "is not a valid regex"),
-        (_doc(constraints={"pattern": "(?<=a)b"}), "is not a valid regex"),  # not RE2
+        (_doc(constraints={"pattern": "^("}), "is not a valid regex"),
+        (_doc(constraints={"pattern": "^(?<=a)b"}), "is not a valid regex"),  # not RE2
+        (_doc(constraints={"pattern": "[a-z]+$"}), "anchored at the start"),
         (_doc(type="bool", constraints={"pattern": "^a$"}), "pattern needs a string column"),
         (_doc(constraints={"unique": "yes"}), "unique must be true or false"),
         (_doc(constraints={"colour": 1}), "constraints: unknown key(s) colour"),

@@ -100,6 +100,19 @@ def _bool_for_date() -> bytes:
     return _parquet(VALID.set_column(i, "occurred_on", flags))
 
 
+def _invalid_utf8_arrow() -> bytes:
+    """Arrow IPC does not validate text: a writer can smuggle non-UTF-8 bytes into a string."""
+    n = VALID.num_rows
+    data = b"".join(b"\xff\xfe" for _ in range(n))
+    offsets = pa.array(range(0, 2 * n + 1, 2), pa.int32()).buffers()[1]
+    bad = pa.Array.from_buffers(pa.string(), n, [None, offsets, pa.py_buffer(data)])
+    table = VALID.set_column(VALID.schema.get_field_index("narrative"), "narrative", bad)
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
 def _ragged_csv() -> bytes:
     lines = VALID_CSV.decode().splitlines()
     return "\n".join([*lines[:4], f"{LEAK_CELL},extra,fields,{LEAK_CELL}", *lines[4:]]).encode()
@@ -241,6 +254,12 @@ CASES = [
             missing_columns=[],
             unexpected_columns=[],
         ),
+    ),
+    Case(
+        "invalid-utf8-in-arrow-text",
+        400,
+        "invalid-encoding",
+        _upload(_invalid_utf8_arrow(), content_type="application/vnd.apache.arrow.stream"),
     ),
     Case(
         "missing-required-columns",
