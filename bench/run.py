@@ -26,12 +26,11 @@ import pyarrow.parquet as pq
 from pydantic import SecretStr
 from sqlmodel import Session
 
-from gateway.app import create_app
+from bench.server import serve_process
 from gateway.auth.service import create_client, create_org
 from gateway.db import build_engine
 from gateway.demo.synth import generate
 from gateway.migrations import upgrade_schema
-from gateway.serving import serve_in_thread
 from gateway.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,7 +47,7 @@ def _settings(root: Path, validator: str) -> Settings:
     s.database.url = SecretStr(f"sqlite:///{root / 'beacon.db'}")
     s.store.uri = str(root / "store")
     s.policy.policy_dir = REPO / "policies"
-    s.ingest.validator = validator  # type: ignore[attr-defined]
+    s.ingest.validator = validator  # type: ignore[assignment]
     s.ingest.max_body_bytes = 1 << 30
     return s
 
@@ -177,7 +176,7 @@ def main() -> None:
             vroot.mkdir()
             settings = _settings(vroot, validator)
             creds = _clients(settings)
-            with serve_in_thread(create_app(settings)) as base:
+            with serve_process(settings) as base:
                 secs = bench_http_ingest(
                     base, _auth(base, creds["national-referral-agency"]), chunks
                 )

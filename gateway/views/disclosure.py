@@ -207,10 +207,17 @@ def _audit(hidden: BoolArray, coarser: list[tuple[_Level, IntArray]]) -> tuple[B
     if row.size == 0:
         return determined, True
     _, row = np.unique(row, return_inverse=True)
-    matrix = coo_matrix(
-        (np.ones(row.size), (row.reshape(-1), col)), shape=(int(row.max()) + 1, unknown.size)
-    ).tocsc()
-    _, component = connected_components((matrix.T @ matrix), directed=False)
+    row = row.reshape(-1)
+    n_rows = int(row.max()) + 1
+    matrix = coo_matrix((np.ones(row.size), (row, col)), shape=(n_rows, unknown.size)).tocsc()
+    # Hidden cells linked through a shared published cell form one system: the components of
+    # the bipartite cell/constraint graph (cheaper than forming M^T M).
+    edges = coo_matrix(
+        (np.ones(row.size), (col, unknown.size + row)),
+        shape=(unknown.size + n_rows, unknown.size + n_rows),
+    )
+    _, labels = connected_components(edges, directed=False)
+    component = labels[: unknown.size]
     complete = True
     for label in np.unique(component):
         members = np.flatnonzero(component == label)
