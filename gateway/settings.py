@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class DatabaseSettings(BaseModel):
-    url: SecretStr = SecretStr("sqlite:///./var/beacon.db")
+    url: SecretStr = SecretStr("sqlite:///./var/beacon.db")  # unset: data_dir/beacon.db
     echo: bool = False
 
 
@@ -39,7 +39,7 @@ class PolicySettings(BaseModel):
 
 
 class StoreSettings(BaseModel):
-    uri: str = "./var/store"  # local folder, or s3://bucket/prefix
+    uri: str = "./var/store"  # folder or s3://bucket/prefix; unset: data_dir/store
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
     s3_access_key_id: SecretStr | None = None
@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+
+    @model_validator(mode="after")
+    def _state_under_data_dir(self) -> Settings:
+        # Unset locations follow data_dir, so BEACON_DATA_DIR alone relocates all local state.
+        if "url" not in self.database.model_fields_set:
+            self.database.url = SecretStr(f"sqlite:///{self.data_dir / 'beacon.db'}")
+        if "uri" not in self.store.model_fields_set:
+            self.store.uri = str(self.data_dir / "store")
+        return self
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -9,7 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import gateway.models  # noqa: F401  (registers every table)
+from gateway.db import build_engine
 from gateway.migrations import upgrade_schema
+from gateway.settings import Settings
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
@@ -30,3 +34,28 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade_schema(engine)  # the app runs it on every start
     with engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == "0001"
+
+
+def test_concurrent_starts_migrate_once(settings: Settings) -> None:
+    """Several workers/replicas starting on an empty database must not race (both backends)."""
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        engine = build_engine(settings)
+        try:
+            upgrade_schema(engine)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    engine = build_engine(settings)
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+    engine.dispose()
