@@ -218,6 +218,7 @@ def _print_guide(
   curl -s -H "Authorization: Bearer $TOKEN" {base_url}/v1/views
   curl -s -H "Authorization: Bearer $TOKEN" "{base_url}/v1/views/incident_hotspots?group_by=country,exploitation_type&format=csv"
   curl -s -H "Authorization: Bearer $TOKEN" "{base_url}/v1/views/financial_typologies?group_by=country,typology&filter%5Byear%5D=2023"
+  curl -s -H "Authorization: Bearer $TOKEN" "{base_url}/v1/views/incident_hotspots?group_by=month&filter%5Badmin1%5D=IT-75&format=csv"   # planted hotspot: Apulia harvest surge, Aug-Sep 2023
   curl -s -H "Authorization: Bearer $TOKEN" "{base_url}/v1/views/incident_hotspots?group_by=h3_cell"   # 403: not in the NGO grant
   curl -s -H "Authorization: Bearer $TOKEN" {base_url}/v1/datasets
 
