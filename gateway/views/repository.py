@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -40,6 +40,15 @@ class QueryEngine:
             if self._con is None:
                 self._con = duckdb.connect(":memory:")
             return self._con.cursor()
+
+    def _run(self, sql: str, params: list[list[str]], name: str, source: Any) -> pa.Table:
+        """Run ``sql`` on a fresh cursor with ``source`` registered as ``name``."""
+        cur = self._cursor()
+        try:
+            cur.register(name, source)
+            return cur.sql(sql, params=params).to_arrow_table()
+        finally:
+            cur.close()
 
     def close(self) -> None:
         with self._lock:
@@ -72,12 +81,7 @@ class QueryEngine:
             order = ", ".join(f"{_quote(d)} NULLS FIRST" for d in dims)
             sql += f" GROUP BY ALL HAVING {view.measures[view.count_measure].sql} > 0"
             sql += f" ORDER BY {order}"
-        cur = self._cursor()
-        try:
-            cur.register(name, source)
-            table = cur.sql(sql, params=params).to_arrow_table()
-        finally:
-            cur.close()
+        table = self._run(sql, params, name, source)
         if not dims:
             count = table.column(view.count_measure)
             if table.num_rows and (count[0].as_py() or 0) == 0:
@@ -106,12 +110,7 @@ class QueryEngine:
             sql += " WHERE " + " AND ".join(where)
         if keys:
             sql += " GROUP BY ALL ORDER BY " + ", ".join(f"{k} NULLS FIRST" for k in keys)
-        cur = self._cursor()
-        try:
-            cur.register(name, cube)
-            table = cur.sql(sql, params=params).to_arrow_table()
-        finally:
-            cur.close()
+        table = self._run(sql, params, name, cube)
         if not keys and table.num_rows and table.column(HIDDEN)[0].as_py() is None:
             table = table.slice(0, 0)  # nothing matched the filters
         return table
