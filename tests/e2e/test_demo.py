@@ -11,6 +11,7 @@ import pytest
 from gateway.app import create_app
 from gateway.demo.seed import DEMO_PARTNERS, demo_settings, run_demo
 from gateway.serving import free_port, serve_in_thread
+from tests.e2e.helpers import bearer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -27,12 +28,7 @@ def test_demo_seeds_through_the_connector_and_serves_views(tmp_path: Path) -> No
     # Restart on the kept state (as `beacon demo --keep` does) and query as an NGO and a bank.
     with serve_in_thread(create_app(demo_settings(data_dir, port))) as base:
         ngo, bank = creds["safe-harbour"], creds["northbank"]
-        tok = httpx.post(
-            f"{base}/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=(ngo["client_id"], ngo["client_secret"]),
-        ).json()["access_token"]
-        auth = {"Authorization": f"Bearer {tok}"}
+        auth = bearer(base, ngo["client_id"], ngo["client_secret"])
         listed = httpx.get(f"{base}/v1/views", headers=auth).json()["views"]
         assert {"incident_hotspots", "open_source_coverage"} <= {v["name"] for v in listed}
         r = httpx.get(
@@ -53,14 +49,9 @@ def test_demo_seeds_through_the_connector_and_serves_views(tmp_path: Path) -> No
         assert 0.95 * pushed <= published <= pushed
         assert all(row["report_count"] >= body["min_k"] for row in body["rows"])
 
-        bank_tok = httpx.post(
-            f"{base}/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=(bank["client_id"], bank["client_secret"]),
-        ).json()["access_token"]
         denied = httpx.get(
             f"{base}/v1/views/incident_hotspots",
             params={"group_by": "admin1"},
-            headers={"Authorization": f"Bearer {bank_tok}"},
+            headers=bearer(base, bank["client_id"], bank["client_secret"]),
         )
         assert denied.status_code == 403

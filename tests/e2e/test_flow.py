@@ -24,6 +24,7 @@ from gateway.demo.synth import generate
 from gateway.migrations import upgrade_schema
 from gateway.serving import serve_in_thread
 from gateway.settings import Settings
+from tests.e2e.helpers import bearer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -67,13 +68,7 @@ def base_url(e2e_settings: Settings, orgs: dict[str, Org]) -> Iterator[str]:
 
 
 def _token(base_url: str, org: Org) -> dict[str, str]:
-    r = httpx.post(
-        f"{base_url}/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(org.client_id, org.secret),
-    )
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return bearer(base_url, org.client_id, org.secret)
 
 
 def _csv(table: pa.Table) -> bytes:
