@@ -12,7 +12,6 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from gateway.contracts.conform import ConformResult
@@ -22,6 +21,7 @@ from gateway.contracts.report import Failure, build_outcome, later_duplicates
 
 if TYPE_CHECKING:
     import great_expectations as gx_types
+    import pandas as pd  # like GX, imported on first use: the connector installs neither
 
 ROW_COLUMN = "__beacon_row__"
 # COMPLETE is what returns every failing row. The row number is the DataFrame's named index, so
@@ -70,6 +70,8 @@ def build_gx_suite(contract: Contract) -> gx_types.ExpectationSuite:
 
 
 def _bound(spec: ColumnSpec, bound: int | float | str) -> Any:
+    import pandas as pd
+
     if spec.type == "date":
         return pd.Timestamp(str(bound))  # date columns reach pandas as datetime64
     if spec.type == "timestamp":
@@ -136,6 +138,8 @@ def _to_pandas(contract: Contract, table: pa.Table) -> pd.DataFrame:
     columns stay strings: GX's regex check calls ``astype(str)``, which would rebuild every
     string from a categorical, and a unique column would have as many categories as rows.
     """
+    import pandas as pd
+
     data: dict[str, object] = {}
     for spec in contract.columns:
         if not (spec.required or spec.allowed or spec.pattern or spec.unique) and (

@@ -4,7 +4,7 @@
 # (SQLite and PostgreSQL, embedded Rego and OPA server). "No tests collected" is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deploy/test-deps.sh
+tests/deps.sh
 export BEACON_OPA_BIN="$(deploy/build-opa.sh)"
 
 echo "== opa: fmt, check, test" >&2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the test suite needs on a fresh Debian machine: PostgreSQL server binaries,
-# the Python test extras (in .venv) and a pinned OPA built from the Go module proxy.
+# the locked Python gateway + test set (in .venv, via `make venv`) and a pinned OPA built from
+# the Go module proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
@@ -8,10 +9,5 @@ if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
 fi
-if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
-if [ ! -f .venv/.test-installed ] || [ pyproject.toml -nt .venv/.test-installed ]; then
-  .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -e '.[test]'
-  touch .venv/.test-installed
-fi
+make --no-print-directory -s venv
 deploy/build-opa.sh >/dev/null
