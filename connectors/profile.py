@@ -17,6 +17,15 @@ from connectors.errors import ProfileError
 Constant = str | int | float | bool
 
 
+class SourceSpec(BaseModel):
+    """Which ``Source`` kind reads this dataset's input, and its options (connectors/sources)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str = Field(min_length=1, description="a registered source kind: csv, parquet, ...")
+    options: dict[str, Constant] = Field(default_factory=dict)
+
+
 class DatasetMapping(BaseModel):
     """How one source table becomes one contract-shaped table.
 
@@ -26,6 +35,9 @@ class DatasetMapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    source: SourceSpec | None = Field(
+        default=None, description="how to read the input; without it the file suffix decides"
+    )
     identity: bool = Field(
         default=False,
         description="source columns already carry contract names: map each present one to itself",

@@ -30,7 +30,11 @@ DatasetOption = Annotated[
     str, typer.Option("--dataset", "-d", help="Dataset (contract) name.", show_default=False)
 ]
 SourceArgument = Annotated[
-    Path, typer.Argument(help="Source file (.csv or .parquet).", show_default=False)
+    Path,
+    typer.Argument(
+        help="Source file (.csv, .parquet; another kind if the profile sets source.kind).",
+        show_default=False,
+    ),
 ]
 
 

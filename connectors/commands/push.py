@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,7 +21,7 @@ from connectors.commands._shared import (
     exit_on_errors,
 )
 from connectors.contract_source import resolve_contract
-from connectors.profile import load_profile
+from connectors.profile import SourceSpec, load_profile
 from connectors.push import (
     DEFAULT_BATCH_ROWS,
     PreparedTable,
@@ -28,7 +29,7 @@ from connectors.push import (
     upload,
     validate_locally,
 )
-from connectors.sources import read_source
+from connectors.sources import kind_for_path, open_source, read_all
 
 
 def push(
@@ -50,7 +51,7 @@ def run(source: Path, profile_path: Path, dataset: str, *, dry_run: bool, batch_
     out, err = consoles()
     with exit_on_errors(err):
         profile = load_profile(profile_path)
-        table = read_source(source)
+        table = _read(profile.mapping_for(dataset).source, source)
         needs_gateway = not dry_run or profile.contracts_dir is None
         client = client_for(profile) if needs_gateway else None
         try:
@@ -64,6 +65,12 @@ def run(source: Path, profile_path: Path, dataset: str, *, dry_run: bool, batch_
         finally:
             if client is not None:
                 client.close()
+
+
+def _read(spec: SourceSpec | None, location: Path) -> pa.Table:
+    if spec is None:
+        return read_all(open_source(kind_for_path(location), location))
+    return read_all(open_source(spec.kind, location, spec.options))
 
 
 def _upload(

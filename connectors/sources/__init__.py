@@ -1,38 +1,46 @@
-"""Source readers: turn a partner file into a pyarrow Table (pluggable by file suffix).
+"""Connector sources: each yields Arrow record batches; the registry picks one by kind.
 
-Add a reader (SQL, Excel, ...) by writing a ``read(path) -> pa.Table`` function and
-registering it in ``READERS``.
+The kind comes from the dataset's ``[datasets.<name>.source]`` section in the profile, or from
+the file suffix when the profile names none. Built in: ``csv``, ``parquet``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 
-from connectors.errors import SourceError
 from connectors.sources import csv, parquet
+from connectors.sources.base import (
+    Source,
+    SourceFactory,
+    SourceOptions,
+    kind_for_path,
+    open_source,
+    read_all,
+    register_source,
+    source_kinds,
+)
 
-Reader = Callable[[Path], pa.Table]
-
-READERS: dict[str, Reader] = {
-    ".csv": csv.read,
-    ".parquet": parquet.read,
-    ".pq": parquet.read,
-}
-
-
-def read_source(path: Path | str) -> pa.Table:
-    """Read ``path`` with the reader registered for its suffix."""
-    path = Path(path)
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        known = ", ".join(sorted(READERS))
-        raise SourceError(f"{path}: unsupported source format {path.suffix!r} (known: {known})")
-    if not path.is_file():
-        raise SourceError(f"{path}: file not found")
-    return reader(path)
+register_source(csv.KIND, csv.open_csv, suffixes=(".csv",))
+register_source(parquet.KIND, parquet.open_parquet, suffixes=(".parquet", ".pq"))
 
 
-__all__ = ["READERS", "Reader", "read_source"]
+def read_source(
+    location: Path | str, kind: str | None = None, options: SourceOptions | None = None
+) -> pa.Table:
+    """The whole source at ``location`` as one table (kind from the suffix unless given)."""
+    return read_all(open_source(kind or kind_for_path(location), location, options))
+
+
+__all__ = [
+    "Source",
+    "SourceFactory",
+    "SourceOptions",
+    "kind_for_path",
+    "open_source",
+    "read_all",
+    "read_source",
+    "register_source",
+    "source_kinds",
+]
