@@ -27,9 +27,9 @@ from pydantic import SecretStr
 from sqlmodel import Session
 
 from bench.server import serve_process
+from connectors.synthetic.synth import generate
 from gateway.auth.service import create_client, create_org
 from gateway.db import build_engine
-from gateway.demo.synth import generate
 from gateway.migrations import upgrade_schema
 from gateway.settings import Settings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from connectors.commands import contract, push, validate
+from connectors.commands import contract, push, sample, validate
 
 app = typer.Typer(
     name="beacon-connect",
@@ -15,4 +15,5 @@ app = typer.Typer(
 )
 app.command("push")(push.push)
 app.command("validate")(validate.validate)
+app.command("sample")(sample.sample)
 app.add_typer(contract.app, name="contract")

@@ -1,8 +1,7 @@
-"""`beacon serve` (the gateway over HTTP) and `beacon demo` (embedded defaults + demo partners)."""
+"""`beacon serve`: the gateway over HTTP with settings from the environment."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,7 +11,6 @@ from gateway.settings import Settings
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
-    app.command("demo")(demo)
 
 
 def serve(
@@ -36,23 +34,3 @@ def serve(
             workers=workers,
             log_config=None,
         )
-
-
-def demo(
-    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8000,
-    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its state.")] = Path(
-        "var/demo"
-    ),
-    scale: Annotated[float, typer.Option(help="Multiply the demo data volume.")] = 1.0,
-    keep: Annotated[bool, typer.Option(help="Keep earlier demo state, don't start fresh.")] = False,
-    exit_after_seed: Annotated[
-        bool, typer.Option(help="Stop once the data is loaded (for CI and scripts).")
-    ] = False,
-) -> None:
-    """Start the gateway on embedded defaults with demo partners and synthetic data."""
-    from gateway.demo.seed import run_demo
-
-    code = run_demo(
-        port=port, data_dir=data_dir, scale=scale, keep=keep, exit_after_seed=exit_after_seed
-    )
-    raise typer.Exit(code)

@@ -143,7 +143,7 @@ def test_prepared_table_is_what_is_sent(
 @pytest.mark.parametrize("dataset", ["incident_reports", "financial_indicators"])
 def test_identity_profile_pushes_synthetic_data(dataset: str, fake: FakeGateway) -> None:
     """The demo's path: contract-shaped synthetic tables through an identity profile."""
-    from gateway.demo.synth import generate
+    from connectors.synthetic.synth import generate
 
     table = generate(dataset, 300, seed=3)
     profile = Profile.identity(

@@ -6,6 +6,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from connectors.synthetic.corrupt import inject_errors
+from connectors.synthetic.synth import generate
 from gateway.contracts import (
     Contract,
     ValidationOutcome,
@@ -13,8 +15,6 @@ from gateway.contracts import (
     get_validator,
     validate_batch,
 )
-from gateway.demo.corrupt import inject_errors
-from gateway.demo.synth import generate
 
 ENGINES = ["arrow", "gx"]
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import h3
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from typer.testing import CliRunner
 
+from connectors.cli import app
+from connectors.synthetic.corrupt import inject_errors
+from connectors.synthetic.patterns import PLANTED_HOTSPOTS, Hotspot
+from connectors.synthetic.synth import DATASETS, contract_for, generate
 from gateway.contracts import get_validator, validate_batch
-from gateway.demo.corrupt import inject_errors
-from gateway.demo.patterns import PLANTED_HOTSPOTS, Hotspot
-from gateway.demo.synth import DATASETS, contract_for, generate
 
 N = 40_000
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +115,24 @@ def test_rare_combinations_make_small_cells(incidents: pa.Table) -> None:
 def test_unknown_dataset() -> None:
     with pytest.raises(ValueError, match="unknown dataset"):
         generate("nope", 1)
+
+
+def test_sample_command_writes_rows_a_profile_validates(tmp_path: Path) -> None:
+    csv = tmp_path / "sample.csv"
+    made = CliRunner().invoke(
+        app, ["sample", "incident_reports", "-o", str(csv), "-n", "300", "--invalid", "0.01"]
+    )
+    assert made.exit_code == 0, made.output
+    assert "Wrote 300 rows of incident_reports" in made.stdout and "(3 invalid)" in made.stdout
+    profile = tmp_path / "partner.toml"
+    profile.write_text(
+        'gateway_url = "http://127.0.0.1:9"\nclient_id = "x"\nclient_secret = "y"\n'
+        f'contracts_dir = "{REPO / "contracts"}"\n'
+        "[datasets.incident_reports]\nidentity = true\n"
+        'pseudonymised_upstream = ["report_id"]\nsend_free_text = ["narrative"]\n'
+    )
+    checked = CliRunner().invoke(
+        app, ["validate", "-p", str(profile), "-d", "incident_reports", str(csv)]
+    )
+    assert checked.exit_code == 0, checked.output
+    assert "297 valid" in checked.stdout and "3 rejected" in checked.stdout

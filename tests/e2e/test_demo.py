@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.demo.seed import DEMO_PARTNERS, demo_settings, run_demo
+from gateway.cli.demo import DEMO_PARTNERS, demo_settings, run_demo
 from gateway.serving import free_port, serve_in_thread
 from tests.e2e.helpers import bearer
 

@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from connectors.synthetic.corrupt import inject_errors
+from connectors.synthetic.synth import generate
 from gateway.app import create_app
 from gateway.auth.service import create_client, create_org
 from gateway.cli import app as beacon_cli
 from gateway.db import build_engine
-from gateway.demo.corrupt import inject_errors
-from gateway.demo.synth import generate
 from gateway.migrations import upgrade_schema
 from gateway.serving import serve_in_thread
 from gateway.settings import Settings

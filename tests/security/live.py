@@ -24,11 +24,11 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from connectors.synthetic.corrupt import inject_errors
+from connectors.synthetic.synth import generate
 from gateway.auth.keys import StaticKeys, load_signing_key
 from gateway.auth.service import create_client, create_org
 from gateway.auth.tokens import TokenService
-from gateway.demo.corrupt import inject_errors
-from gateway.demo.synth import generate
 from gateway.settings import Settings
 from gateway.store.delta import QUARANTINE_DIR, DeltaStore
 

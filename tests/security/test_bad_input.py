@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from gateway.demo.synth import generate
+from connectors.synthetic.synth import generate
 from tests.security.live import (
     SEED_KEY,
     Gateway,

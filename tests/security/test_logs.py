@@ -17,10 +17,10 @@ import pytest
 import structlog
 from sqlmodel import Session
 
+from connectors.synthetic.synth import generate
 from gateway.app import create_app
 from gateway.auth.service import create_client, create_org
 from gateway.db import build_engine
-from gateway.demo.synth import generate
 from gateway.migrations import upgrade_schema
 from gateway.serving import serve_in_thread
 from gateway.settings import Settings

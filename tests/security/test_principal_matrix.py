@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.demo.synth import generate
+from connectors.synthetic.synth import generate
 from tests.security.live import Gateway, csv_bytes
 from tests.security.problem import assert_problem
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from gateway.demo.synth import generate
+from connectors.synthetic.synth import generate
 from gateway.store.delta import DeltaStore
 from tests.views.conftest import TestClient, append, as_
 

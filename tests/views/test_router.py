@@ -12,7 +12,7 @@ import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 import pytest
 
-from gateway.demo.synth import generate
+from connectors.synthetic.synth import generate
 from gateway.policy.errors import PolicyUnavailableError
 from gateway.store.delta import DeltaStore
 from tests.views.conftest import TestClient, append, as_

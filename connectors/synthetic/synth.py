@@ -19,10 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from gateway.contracts.loader import load_contract
-from gateway.contracts.model import Contract
-from gateway.demo.geography import GEOGRAPHY
-from gateway.demo.patterns import (
+from connectors.synthetic.geography import GEOGRAPHY
+from connectors.synthetic.patterns import (
     AGE_BANDS,
     CONTROL_CODES,
     EXPLOITATION,
@@ -35,8 +33,11 @@ from gateway.demo.patterns import (
     SECTOR_GIVEN_TYPE,
     SECTORS,
 )
+from gateway.contracts.loader import load_contract
+from gateway.contracts.model import Contract
 
-CONTRACTS_DIR: Final = Path(__file__).resolve().parents[2] / "contracts"
+# In a checkout; a partner with an installed connector passes its own copy as contracts_dir.
+CHECKOUT_CONTRACTS: Final = Path(__file__).resolve().parents[2] / "contracts"
 DATASETS: Final = (
     "incident_reports",
     "financial_indicators",
@@ -86,13 +87,19 @@ def _places() -> _Places:
 
 
 @cache
-def contract_for(dataset: str) -> Contract:
-    """The dataset's contract from the repository's ``contracts/`` folder."""
-    return load_contract(CONTRACTS_DIR / f"{dataset}.yaml")
+def contract_for(dataset: str, contracts_dir: Path | None = None) -> Contract:
+    """The dataset's contract from ``contracts_dir`` (default: the checkout's ``contracts/``)."""
+    return load_contract((contracts_dir or CHECKOUT_CONTRACTS) / f"{dataset}.yaml")
 
 
 def generate(
-    dataset: str, n_rows: int, *, seed: int = 0, start_year: int = 2021, years: int = 4
+    dataset: str,
+    n_rows: int,
+    *,
+    seed: int = 0,
+    start_year: int = 2021,
+    years: int = 4,
+    contracts_dir: Path | None = None,
 ) -> pa.Table:
     """``n_rows`` synthetic rows of ``dataset`` in exactly its contract schema."""
     makers = {
@@ -107,7 +114,8 @@ def generate(
         raise ValueError("n_rows must be >= 0 and years >= 1")
     rng = np.random.default_rng([seed, DATASETS.index(dataset)])
     columns = makers[dataset](rng, n_rows, start_year, years, seed)
-    return pa.Table.from_pydict(columns, schema=contract_for(dataset).arrow_schema)
+    schema = contract_for(dataset, contracts_dir).arrow_schema
+    return pa.Table.from_pydict(columns, schema=schema)
 
 
 # ---------------------------------------------------------------------------------- helpers

@@ -1,4 +1,9 @@
-"""The demo: embedded defaults, demo partners, synthetic data pushed through the connector path."""
+"""`beacon demo`: embedded defaults, demo partners, synthetic data pushed through the connector.
+
+The orchestration lives with the gateway's CLI because it creates organisations and clients and
+starts the app (gateway internals); the data comes from ``connectors.synthetic`` and travels the
+partner path (``connectors.push`` over HTTP), so the demo exercises what a partner runs.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from pydantic import SecretStr
 from rich.console import Console
 from sqlmodel import Session
@@ -15,6 +22,28 @@ from sqlmodel import Session
 from gateway.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def demo(
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8000,
+    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its state.")] = Path(
+        "var/demo"
+    ),
+    scale: Annotated[float, typer.Option(help="Multiply the demo data volume.")] = 1.0,
+    keep: Annotated[bool, typer.Option(help="Keep earlier demo state, don't start fresh.")] = False,
+    exit_after_seed: Annotated[
+        bool, typer.Option(help="Stop once the data is loaded (for CI and scripts).")
+    ] = False,
+) -> None:
+    """Start the gateway on embedded defaults with demo partners and synthetic data."""
+    code = run_demo(
+        port=port, data_dir=data_dir, scale=scale, keep=keep, exit_after_seed=exit_after_seed
+    )
+    raise typer.Exit(code)
 
 
 @dataclass(frozen=True)
@@ -115,14 +144,14 @@ def push_demo_data(
     from connectors.client import GatewayClient
     from connectors.profile import Profile
     from connectors.push import push_table
-    from gateway.demo.corrupt import inject_errors
-    from gateway.demo.synth import generate
+    from connectors.synthetic.corrupt import inject_errors
+    from connectors.synthetic.synth import generate
 
     results: list[dict[str, object]] = []
     for i, p in enumerate(DEMO_PARTNERS):
         for j, (dataset, rows) in enumerate(p.uploads):
             n = max(100, int(rows * scale))
-            table = generate(dataset, n, seed=1000 + 10 * i + j)
+            table = generate(dataset, n, seed=1000 + 10 * i + j, contracts_dir=REPO / "contracts")
             # A few bad rows per upload so the quarantine has something to show.
             table, _bad = inject_errors(table, 0.002, seed=7 + i)
             profile = Profile.identity(

@@ -8,8 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from connectors.synthetic.synth import contract_for
 from gateway.contracts.model import Contract
-from gateway.demo.synth import contract_for
 
 
 def inject_errors(

@@ -1,1 +1,0 @@
-"""Demo material: synthetic datasets shaped on the contracts (no real person in them)."""
