@@ -157,29 +157,21 @@ class GatewayClient:
         attempt = 0
         while attempt <= self.max_retries:
             delay: float | None = None
-            try:
-                if not self._http.token:
-                    self._http.fetch_token()
-                response: httpx.Response = self._http.request(method, path, **kwargs)
-            except httpx.TransportError as exc:
-                last = exc
-            except GatewayProblem as exc:  # from the token endpoint
-                if not exc.retryable:
-                    raise
-                last = exc
+            outcome = self._attempt(method, path, **kwargs)
+            if isinstance(outcome, Exception):
+                last = outcome
+            elif outcome.status_code == 401 and not reauthenticated:
+                # The token may have been revoked or the signing key rotated: fetch once more.
+                reauthenticated = True
+                self._http.fetch_token()
+                continue
+            elif outcome.status_code < 400:
+                return outcome
             else:
-                if response.status_code == 401 and not reauthenticated:
-                    # The token may have been revoked or the signing key rotated: fetch once more.
-                    reauthenticated = True
-                    self._http.fetch_token()
-                    continue
-                if response.status_code < 400:
-                    return response
-                problem = GatewayProblem.from_response(response)
-                if not problem.retryable:
-                    raise problem
-                last = problem
-                delay = _retry_after(response)
+                last = GatewayProblem.from_response(outcome)
+                if not last.retryable:
+                    raise last
+                delay = _retry_after(outcome)
             attempt += 1
             if attempt <= self.max_retries:
                 self._sleep(delay if delay is not None else self._backoff(attempt))
@@ -189,6 +181,20 @@ class GatewayClient:
             f"cannot reach the gateway at {self.base_url} after {self.max_retries + 1} attempts "
             f"({type(last).__name__})"
         )
+
+    def _attempt(self, method: str, path: str, **kwargs: Any) -> httpx.Response | Exception:
+        """One try: the response, or the retryable failure (a non-retryable one is raised)."""
+        try:
+            if not self._http.token:
+                self._http.fetch_token()
+            response: httpx.Response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            return exc
+        except GatewayProblem as exc:  # from the token endpoint
+            if not exc.retryable:
+                raise
+            return exc
+        return response
 
     def _backoff(self, attempt: int) -> float:
         return float(self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 2))

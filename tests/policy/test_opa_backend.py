@@ -126,7 +126,7 @@ def test_server_error_is_unavailable(broken_server: str) -> None:
 
 @pytest.mark.parametrize("url", ["ftp://x:1", "127.0.0.1:8181", "http://127.0.0.1:8181/prefix"])
 def test_bad_url_rejected(url: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="OPA url"):
         OpaPolicyEngine(url, timeout_seconds=1.0)
 
 

@@ -114,5 +114,5 @@ def test_integral_float_k_and_int_epsilon_are_normalised() -> None:
 
 @pytest.mark.parametrize("path", ["", "/beacon", "beacon/", "beacon//x", "a.b", "../x", "a/b?x=1"])
 def test_bad_paths_rejected(path: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid policy decision path"):
         check_decision_path(path)
