@@ -45,13 +45,20 @@ def _run(*argv: str | Path, cwd: Path = REPO, env: dict[str, str] | None = None)
 
 @pytest.fixture(scope="module")
 def connect_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    venv = tmp_path_factory.mktemp("connect") / "venv"
+    root = tmp_path_factory.mktemp("connect")
+    venv, source = root / "venv", root / "src"
+    # Build from a copy: building in the checkout would write build/ and egg-info into it.
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for folder in ("gateway", "connectors"):
+        shutil.copytree(REPO / folder, source / folder, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
     uv = _uv()
     _run(uv, "venv", "-q", "--python", sys.executable, venv)
     python = venv / "bin" / "python"
     # Exactly the locked connect set, then the project itself without resolving anything more.
     _run(uv, "pip", "install", "-q", "--python", python, "-r", REPO / "requirements-connect.lock")
-    _run(uv, "pip", "install", "-q", "--python", python, "--no-deps", REPO)
+    _run(uv, "pip", "install", "-q", "--python", python, "--no-deps", source)
     return venv
 
 
