@@ -140,6 +140,8 @@ def receipt_claims(
 def sign_receipt(claims: Mapping[str, Any], key: Key) -> str:
     """Compact JWS over the claims with the gateway's private key (ES256 for its EC key)."""
     alg = signing_alg(key)
+    if not key.kid:
+        raise ValueError("the signing key needs a kid (load_signing_key sets one)")
     header = {"alg": alg, "kid": key.kid, "typ": RECEIPT_TYP}
     payload = json.dumps(dict(claims), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return jws.serialize_compact(header, payload.encode(), key, algorithms=[alg])

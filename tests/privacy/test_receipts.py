@@ -98,6 +98,11 @@ def test_a_receipt_signed_with_the_gateway_key_verifies_against_its_jwks(tmp_pat
     check_rows(claims, rows)
 
 
+def test_a_key_without_a_kid_cannot_sign() -> None:
+    with pytest.raises(ValueError, match="kid"):
+        sign_receipt(_claims([]), jwk.generate_key("EC", "P-256"))
+
+
 def test_a_tampered_payload_is_rejected(key: Key) -> None:
     token = sign_receipt(_claims([]), key)
     head, payload, sig = token.split(".")
