@@ -1,0 +1,1 @@
+"""Disclosure-control primitives (cell-key noise, release rules, DP, signed receipts): pure."""
