@@ -11,8 +11,8 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from gateway.context import AppContext
-from gateway.errors import install_error_handlers
 from gateway.logging import configure_logging
+from gateway.problems import install_error_handlers
 from gateway.settings import Settings
 
 log = structlog.get_logger(__name__)

@@ -15,8 +15,8 @@ from fastapi import FastAPI, Request
 
 from gateway.auth.principal import Principal, scopes_for_roles
 from gateway.deps import get_principal
-from gateway.errors import install_error_handlers
 from gateway.policy.embedded import EmbeddedPolicyEngine
+from gateway.problems import install_error_handlers
 from gateway.store.delta import DeltaStore
 from gateway.views.definitions import ViewRegistry
 from gateway.views.router import router
