@@ -45,7 +45,7 @@ def build_context(settings: Settings) -> AppContext:
         store=DeltaStore.from_settings(settings),
         policy=AuditedPolicyEngine(build_policy_engine(settings), audit),
         contracts=contracts,
-        views=ViewRegistry.load(settings.resolved_views_dir),
+        views=ViewRegistry.load(settings.resolved_views_dir, contracts),
         tokens=TokenService.from_settings(settings, engine),
         audit=audit,
     )
