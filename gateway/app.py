@@ -25,6 +25,7 @@ def build_context(settings: Settings) -> AppContext:
     from gateway.contracts.registry import ContractRegistry
     from gateway.contracts.validate import get_validator
     from gateway.db import build_engine
+    from gateway.grants.check import check_grants_file, grants_file
     from gateway.migrations import upgrade_schema
     from gateway.policy.audited import AuditedPolicyEngine
     from gateway.policy.factory import build_policy_engine
@@ -39,13 +40,15 @@ def build_context(settings: Settings) -> AppContext:
     validator = get_validator(settings.ingest.validator)
     for dataset in contracts.datasets():
         validator.prepare(contracts.get(dataset))
+    views = ViewRegistry.load(settings.resolved_views_dir, contracts)
+    check_grants_file(grants_file(settings.policy), views.all(), contracts.datasets())
     return AppContext(
         settings=settings,
         engine=engine,
         store=DeltaStore.from_settings(settings),
         policy=AuditedPolicyEngine(build_policy_engine(settings), audit),
         contracts=contracts,
-        views=ViewRegistry.load(settings.resolved_views_dir, contracts),
+        views=views,
         tokens=TokenService.from_settings(settings, engine),
         audit=audit,
     )
