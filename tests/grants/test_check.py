@@ -126,5 +126,5 @@ def test_the_gateway_refuses_to_start_with_bad_grants(tmp_path: Path) -> None:
     settings.policy.policy_dir = REPO / "policies"
     settings.policy.grants_path = bad
     assert grants_file(settings.policy) == bad
-    with pytest.raises(InvalidGrantsError, match="views.incident_hotspots.dataset"):
+    with pytest.raises(InvalidGrantsError, match=r"views\.incident_hotspots\.dataset"):
         build_context(settings)
