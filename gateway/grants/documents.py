@@ -6,17 +6,16 @@ it (exported as JSON Schema for editors and the governance UI), they do not chan
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final
 
 from pydantic import Field, model_validator
 
+from gateway.auth.claims import Sector
 from gateway.auth.principal import ORG_SLUG
 from gateway.contracts.documents import GeoLevel, Name, TimeGrain
 from gateway.documents import Document
 
 GRANT_ID_PATTERN: Final = r"^[a-z0-9][a-z0-9_-]{0,127}$"
-Sector = Literal["ngo", "financial", "business", "government", "law_enforcement", "academic",
-                 "public"]  # fmt: skip
 OrgSlug = Annotated[str, Field(pattern=ORG_SLUG.pattern)]
 DimName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
