@@ -65,7 +65,7 @@ def _line(locate: Locator, loc: tuple[int | str, ...], err: Any) -> str:
         return f"{parent}: {field} must be true or false"
     if kind == "too_short" and isinstance(value, list | tuple | dict):
         return f"{parent}: {field} must be a non-empty list"
-    if isinstance(loc[-1], int) if loc else False:
+    if loc and isinstance(loc[-1], int):  # an item of a list of strings
         return f"{parent}: {field} values must be non-empty strings (quote them)"
     if kind in ("model_type", "dict_type"):
         return f"{parent}: {field} must be a mapping"
