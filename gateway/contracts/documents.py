@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, get_args
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,8 +29,8 @@ Classification = Literal[
 # Coarse to fine; a view dimension names one rung and obligations name the finest allowed.
 GeoLevel = Literal["country", "admin1", "h3_cell"]
 TimeGrain = Literal["year", "quarter", "month"]
-GEO_LEVELS: Final[tuple[str, ...]] = ("country", "admin1", "h3_cell")
-TIME_LEVELS: Final[tuple[str, ...]] = ("year", "quarter", "month")
+GEO_LEVELS: Final[tuple[str, ...]] = get_args(GeoLevel)
+TIME_LEVELS: Final[tuple[str, ...]] = get_args(TimeGrain)
 Bound = int | float | dt.datetime | dt.date | str
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 

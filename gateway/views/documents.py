@@ -9,6 +9,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import Field
 
+from gateway.contracts.documents import GeoLevel, TimeGrain
 from gateway.documents import Document
 
 VIEW_NAME_PATTERN: Final = r"^[a-z][a-z0-9_]{0,63}$"
@@ -21,7 +22,7 @@ class DimensionDocument(Document):
     column: ViewName
     sql: Annotated[str, Field(min_length=1, max_length=500)] | None = None
     kind: Literal["geo", "time", "category"]
-    level: Literal["country", "admin1", "h3_cell", "year", "quarter", "month"] | None = None
+    level: GeoLevel | TimeGrain | None = None
 
 
 class MeasureDocument(Document):
