@@ -48,7 +48,7 @@ def load_grants(path: Path) -> GrantsDocument:
     try:
         return GrantsDocument.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidGrantsError(f"{path}: {describe(exc)}") from None
+        raise InvalidGrantsError(f"{path}: {describe(exc, top='grants')}") from None
 
 
 def check_grants(

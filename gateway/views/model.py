@@ -73,7 +73,7 @@ def parse_view(doc: Any, *, source: str, contracts: ContractRegistry) -> ViewDef
     try:
         view = ViewDocument.model_validate(doc)
     except ValidationError as exc:
-        raise _bad(source, describe(exc)) from None
+        raise _bad(source, describe(exc, top="view")) from None
     dataset = view.dataset.partition("@")[0]
     if dataset not in contracts:
         raise _bad(source, f"dataset: no contract for {dataset!r}")
