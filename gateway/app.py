@@ -41,7 +41,12 @@ def build_context(settings: Settings) -> AppContext:
     for dataset in contracts.datasets():
         validator.prepare(contracts.get(dataset))
     views = ViewRegistry.load(settings.resolved_views_dir, contracts)
-    check_grants_file(grants_file(settings.policy), views.all(), contracts.datasets())
+    try:
+        check_grants_file(grants_file(settings.policy), views.all(), contracts.datasets())
+    except Exception:
+        views.close()
+        engine.dispose()
+        raise
     return AppContext(
         settings=settings,
         engine=engine,
