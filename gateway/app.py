@@ -11,8 +11,8 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from gateway.context import AppContext
-from gateway.errors import install_error_handlers
 from gateway.logging import configure_logging
+from gateway.problems import install_error_handlers
 from gateway.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -25,6 +25,7 @@ def build_context(settings: Settings) -> AppContext:
     from gateway.contracts.registry import ContractRegistry
     from gateway.contracts.validate import get_validator
     from gateway.db import build_engine
+    from gateway.grants.check import check_grants_file, grants_file
     from gateway.migrations import upgrade_schema
     from gateway.policy.audited import AuditedPolicyEngine
     from gateway.policy.factory import build_policy_engine
@@ -39,13 +40,20 @@ def build_context(settings: Settings) -> AppContext:
     validator = get_validator(settings.ingest.validator)
     for dataset in contracts.datasets():
         validator.prepare(contracts.get(dataset))
+    views = ViewRegistry.load(settings.resolved_views_dir, contracts)
+    try:
+        check_grants_file(grants_file(settings.policy), views.all(), contracts.datasets())
+    except Exception:
+        views.close()
+        engine.dispose()
+        raise
     return AppContext(
         settings=settings,
         engine=engine,
         store=DeltaStore.from_settings(settings),
         policy=AuditedPolicyEngine(build_policy_engine(settings), audit),
         contracts=contracts,
-        views=ViewRegistry.load(settings.resolved_views_dir),
+        views=views,
         tokens=TokenService.from_settings(settings, engine),
         audit=audit,
     )

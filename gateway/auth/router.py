@@ -24,7 +24,8 @@ from gateway.auth.errors import (
 )
 from gateway.context import AppContext
 from gateway.deps import CtxDep
-from gateway.errors import BeaconError, NotFoundError, problem
+from gateway.errors import BeaconError, NotFoundError
+from gateway.problems import problem
 
 router = APIRouter(tags=["auth"])
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from gateway.auth import repository
+from gateway.auth.claims import AccessClaims
 from gateway.auth.errors import InvalidScopeError, InvalidTokenError, UnsupportedGrantTypeError
 from gateway.auth.keys import (
     ASYMMETRIC_ALGS,
@@ -29,10 +30,8 @@ from gateway.auth.keys import (
     signing_alg,
 )
 from gateway.auth.principal import (
-    ORG_SLUG,
     ROLE_SCOPES,
     ROLES,
-    SECTORS,
     Principal,
     scopes_for_roles,
 )
@@ -216,26 +215,15 @@ class TokenService:
 
 def _principal_from_claims(claims: dict[str, Any]) -> Principal:
     """Map org/sector/roles/scope claims; scopes never exceed what the roles allow."""
-    org, sector = claims.get("org"), claims.get("sector")
-    roles_claim = claims.get("roles", [])
-    scope_claim = claims.get("scope")
-    if not isinstance(org, str) or not ORG_SLUG.fullmatch(org):
-        raise InvalidTokenError("invalid token claims: org")
-    if not isinstance(sector, str) or sector not in SECTORS:
-        raise InvalidTokenError("invalid token claims: sector")
-    if not isinstance(roles_claim, list) or not all(isinstance(r, str) for r in roles_claim):
-        raise InvalidTokenError("invalid token claims: roles")
-    if scope_claim is not None and not isinstance(scope_claim, str):
-        raise InvalidTokenError("invalid token claims: scope")
-    roles = frozenset(r for r in roles_claim if r in ROLES)
+    parsed = AccessClaims.from_token(claims)
+    roles = frozenset(r for r in parsed.roles if r in ROLES)
     allowed = scopes_for_roles(roles)
-    scopes = allowed if scope_claim is None else frozenset(scope_claim.split()) & allowed
-    purpose = claims.get("purpose")
+    scopes = allowed if parsed.scope is None else frozenset(parsed.scope.split()) & allowed
     return Principal(
-        subject=str(claims["sub"]),
-        org=org,
-        sector=sector,
+        subject=parsed.sub,
+        org=parsed.org,
+        sector=parsed.sector,
         roles=roles,
         scopes=scopes,
-        purpose=purpose if isinstance(purpose, str) else None,
+        purpose=parsed.purpose,
     )

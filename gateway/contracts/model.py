@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from gateway.contracts.documents import Rungs
 
 TYPES: Final[dict[str, pa.DataType]] = {
     "string": pa.string(),
@@ -45,6 +48,8 @@ class ColumnSpec:
     pattern: str | None = None
     unique: bool = False
     description: str = ""
+    rungs: Rungs | None = None
+    in_views: bool = True
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -72,7 +77,7 @@ class ColumnSpec:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "type": self.type,
             "classification": self.classification,
@@ -80,6 +85,11 @@ class ColumnSpec:
             "description": self.description,
             "constraints": self.constraints(),
         }
+        if self.rungs is not None:
+            out["rungs"] = self.rungs.model_dump(mode="json", exclude_none=True)
+        if not self.in_views:
+            out["in_views"] = False
+        return out
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,16 @@ class Contract:
     def nullable_schema(self) -> pa.Schema:
         """The schema with every field nullable (what ``conform`` produces before validation)."""
         return pa.schema([f.with_nullable(True) for f in self.arrow_schema])
+
+    @property
+    def major(self) -> int:
+        """The major version: what a view pins (``dataset@major``)."""
+        return int(self.version.split(".", 1)[0])
+
+    @property
+    def entity_key(self) -> str | None:
+        """The column with ``unique: true`` (one record per value), if the contract has one."""
+        return next((c.name for c in self.columns if c.unique), None)
 
     @property
     def column_names(self) -> list[str]:

@@ -1,24 +1,26 @@
-"""Named code lists a contract may reference with ``allowed_taxonomy`` (ISO 3166-1 alpha-2)."""
+"""Named code lists a contract may reference with ``allowed_taxonomy`` (ISO 3166 via pycountry).
+
+``iso_3166_1_alpha2`` is every officially assigned alpha-2 code plus XK (Kosovo: user-assigned,
+but used by the UN and humanitarian data standards). ``iso_3166_2`` is every current subdivision
+code; older codes some sources still send (e.g. GT-GU, PL-MZ before their 2021/2018 renumbering)
+are not in it, so the shipped contracts keep a pattern on admin1 instead.
+"""
 
 from __future__ import annotations
 
 from typing import Final
 
-# ISO 3166-1 alpha-2 officially assigned codes (249), plus XK (Kosovo, user-assigned but in
-# common use by the UN and humanitarian data standards).
-_ISO_3166_1_ALPHA2_TEXT = """
-AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
-BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
-DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
-GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
-KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ
-MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
-PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
-SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
-VN VU WF WS YE YT ZA ZM ZW XK
-"""
-ISO_3166_1_ALPHA2: Final[tuple[str, ...]] = tuple(_ISO_3166_1_ALPHA2_TEXT.split())
+import pycountry
+
+_USER_ASSIGNED: Final = ("XK",)
+
+ISO_3166_1_ALPHA2: Final[tuple[str, ...]] = (
+    *sorted(c.alpha_2 for c in pycountry.countries),
+    *_USER_ASSIGNED,
+)
+ISO_3166_2: Final[tuple[str, ...]] = tuple(sorted({s.code for s in pycountry.subdivisions}))
 
 TAXONOMIES: Final[dict[str, tuple[str, ...]]] = {
     "iso_3166_1_alpha2": ISO_3166_1_ALPHA2,
+    "iso_3166_2": ISO_3166_2,
 }

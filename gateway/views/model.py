@@ -1,39 +1,37 @@
-"""View definitions: typed, validated, immutable.
+"""View definitions: a view document bound to its dataset's contract, typed and immutable.
 
-Defends against a definition leaking row-level data: dimensions may reference only one safe
-source column through a whitelisted expression, measures may only be additive counts or sums
-(no min/max/any_value, which would return a single row's value), and identifier or free-text
-columns can never be a dimension or a measure.
+Defends against a definition leaking row-level data: what a view may expose follows from the
+contract's column classifications, never from a hand list. Identifier, entity-key, free-text,
+system (``_*``) and ``in_views: false`` columns can never be a dimension or a measure;
+quasi-identifiers appear only at the rungs their contract declares; geo and time dimensions
+use exactly the declared level or grain; expressions pass the sqlglot whitelist
+(``expressions``); measures are counts or sums of a numeric, non-identifying column.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
+from gateway.contracts.documents import GEO_LEVELS, TIME_LEVELS
+from gateway.contracts.model import NUMERIC_TYPES
+from gateway.documents import describe
+from gateway.views.documents import DimensionDocument, MeasureDocument, ViewDocument
 from gateway.views.errors import InvalidViewDefinitionError
+from gateway.views.expressions import UnsafeExpressionError, check_dimension, check_measure
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+if TYPE_CHECKING:
+    from gateway.contracts.model import ColumnSpec, Contract
+    from gateway.contracts.registry import ContractRegistry
+
+__all__ = [
+    "GEO_LEVELS", "TIME_LEVELS", "Dimension", "Measure", "ViewDefinition", "bind_view",
+    "exposable", "parse_view",
+]  # fmt: skip
 KINDS = ("geo", "time", "category")
-# Coarse to fine; obligations name the finest level a caller may see.
-GEO_LEVELS = ("country", "admin1", "h3_cell")
-TIME_LEVELS = ("year", "quarter", "month")
-
-# Identifier, free-text and system columns: never a dimension or a measure input.
-FORBIDDEN_COLUMNS = frozenset(
-    {
-        "report_id", "record_id", "item_id", "finding_id", "narrative", "summary", "link",
-        "source", "control_methods", "_batch_id", "_ingested_at", "_ingest_month",
-    }
-)  # fmt: skip
-_SQL_WORDS = frozenset(
-    {"strftime", "quarter", "year", "month", "cast", "as", "varchar", "timestamp"}
-)  # without ICU, timestamptz must be cast (UTC) before strftime
-_LITERAL_RE = re.compile(r"'[%A-Za-z0-9 _-]*'")
-_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_COUNT_RE = re.compile(r"^count\(\*\)$", re.IGNORECASE)
-_SUM_RE = re.compile(r"^CAST\(sum\(([a-z_][a-z0-9_]*)\) AS BIGINT\)$", re.IGNORECASE)
+_NEVER = frozenset({"direct_identifier", "free_text"})
 
 
 @dataclass(frozen=True)
@@ -62,90 +60,121 @@ class ViewDefinition:
     measures: dict[str, Measure]
     count_measure: str
     default_k: int
+    dataset_major: int = 1
 
     def summary(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "dataset": self.dataset}
 
 
-def parse_view(doc: Any, *, source: str) -> ViewDefinition:
-    """Build a ``ViewDefinition`` from a YAML document, refusing anything unsafe."""
+def parse_view(doc: Any, *, source: str, contracts: ContractRegistry) -> ViewDefinition:
+    """Parse a YAML document and bind it to its contract, refusing anything unsafe."""
     if not isinstance(doc, dict):
         raise _bad(source, "top level must be a mapping")
-    name = _name(doc.get("name"), source, "name")
-    dims_raw, measures_raw = doc.get("dimensions"), doc.get("measures")
-    if not isinstance(dims_raw, dict) or not dims_raw:
-        raise _bad(source, "dimensions must be a non-empty mapping")
-    if not isinstance(measures_raw, dict) or not measures_raw:
-        raise _bad(source, "measures must be a non-empty mapping")
-    dims = {_name(k, source, "dimension"): _dimension(k, v, source) for k, v in dims_raw.items()}
-    measures = {
-        _name(k, source, "measure"): _measure(k, v, source) for k, v in measures_raw.items()
-    }
-    if set(dims) & set(measures):
+    try:
+        view = ViewDocument.model_validate(doc)
+    except ValidationError as exc:
+        raise _bad(source, describe(exc, top="view")) from None
+    dataset = view.dataset.partition("@")[0]
+    if dataset not in contracts:
+        raise _bad(source, f"dataset: no contract for {dataset!r}")
+    return bind_view(view, contracts.get(dataset), source=source)
+
+
+def bind_view(view: ViewDocument, contract: Contract, *, source: str) -> ViewDefinition:
+    """Check ``view`` against ``contract`` (the one source of which columns may be shown)."""
+    major = int(view.dataset.partition("@")[2])
+    if major != contract.major:
+        raise _bad(
+            source,
+            f"dataset: {view.dataset} but the contract {contract.dataset} is at "
+            f"{contract.version} (major {contract.major})",
+        )
+    if set(view.dimensions) & set(view.measures):
         raise _bad(source, "a name cannot be both a dimension and a measure")
-    count_measure = doc.get("count_measure")
-    if count_measure not in measures or not _COUNT_RE.match(measures[count_measure].sql):
+    dims = {k: _dimension(k, v, contract, source) for k, v in view.dimensions.items()}
+    measures = {k: _measure(k, v, contract, source) for k, v in view.measures.items()}
+    counted = measures.get(view.count_measure)
+    if counted is None or check_measure(counted.sql) is not None:
         raise _bad(source, "count_measure must name a count(*) measure")
-    default_k = doc.get("default_k")
-    if not isinstance(default_k, int) or isinstance(default_k, bool) or default_k < 2:
-        raise _bad(source, "default_k must be an integer >= 2")
     return ViewDefinition(
-        name=name,
-        title=str(doc.get("title") or name),
-        description=str(doc.get("description") or ""),
-        dataset=_name(doc.get("dataset"), source, "dataset"),
+        name=view.name,
+        title=view.title or view.name,
+        description=view.description,
+        dataset=contract.dataset,
         dimensions=dims,
         measures=measures,
-        count_measure=count_measure,
-        default_k=default_k,
+        count_measure=view.count_measure,
+        default_k=view.default_k,
+        dataset_major=major,
     )
 
 
-def _dimension(name: str, raw: Any, source: str) -> Dimension:
-    if not isinstance(raw, dict):
-        raise _bad(source, f"dimension {name}: must be a mapping")
-    column = _name(raw.get("column"), source, f"dimension {name} column")
-    if column in FORBIDDEN_COLUMNS:
-        raise _bad(source, f"dimension {name}: column {column} may never be exposed")
-    sql = str(raw.get("sql") or column)
-    _check_expression(sql, column, source, name)
-    kind = raw.get("kind")
-    if kind not in KINDS:
-        raise _bad(source, f"dimension {name}: kind must be one of {KINDS}")
-    level = raw.get("level")
-    levels = {"geo": GEO_LEVELS, "time": TIME_LEVELS}.get(kind)
-    if levels is not None and level not in levels:
-        raise _bad(source, f"dimension {name}: level must be one of {levels}")
-    if kind == "time" and sql.strip() == column:
-        raise _bad(source, f"dimension {name}: exact dates must be coarsened")
-    return Dimension(name=name, column=column, sql=sql, kind=kind, level=level)
+def exposable(column: ColumnSpec, contract: Contract) -> bool:
+    """May this column ever reach a view (as a dimension or a summed measure)?"""
+    return _why_hidden(column, contract) is None
 
 
-def _check_expression(sql: str, column: str, source: str, name: str) -> None:
-    stripped = _LITERAL_RE.sub("''", sql)
-    if "'" in stripped.replace("''", "") or any(t in sql for t in (";", "--", "/*")):
-        raise _bad(source, f"dimension {name}: unsafe expression")
-    for ident in _IDENT_RE.findall(stripped):
-        if ident != column and ident.lower() not in _SQL_WORDS:
-            raise _bad(source, f"dimension {name}: expression may only use column {column}")
+def _why_hidden(column: ColumnSpec, contract: Contract) -> str | None:
+    if column.name.startswith("_"):
+        return "a system column"
+    if column.classification in _NEVER:
+        return f"a {column.classification} column"
+    if column.name == contract.entity_key:
+        return "the entity key"
+    if not column.in_views:
+        return "marked in_views: false"
+    if column.classification == "quasi_identifier" and column.rungs is None:
+        return "a quasi_identifier without declared rungs"
+    return None
 
 
-def _measure(name: str, raw: Any, source: str) -> Measure:
-    if not isinstance(raw, dict) or not isinstance(raw.get("sql"), str):
-        raise _bad(source, f"measure {name}: needs sql")
-    sql = raw["sql"].strip()
-    summed = _SUM_RE.match(sql)
-    if not (_COUNT_RE.match(sql) or summed):
-        raise _bad(source, f"measure {name}: only count(*) or CAST(sum(col) AS BIGINT)")
-    if summed and summed.group(1) in FORBIDDEN_COLUMNS:
-        raise _bad(source, f"measure {name}: column may never be exposed")
-    return Measure(name=name, sql=sql, description=str(raw.get("description") or ""))
+def _dimension(name: str, doc: DimensionDocument, contract: Contract, source: str) -> Dimension:
+    where = f"dimensions.{name}"
+    col = _column(doc.column, contract, where, source)
+    rungs = col.rungs
+    if doc.kind == "geo" and (rungs is None or rungs.geo is None or rungs.geo != doc.level):
+        declared = rungs.geo if rungs is not None and rungs.geo else "no geo rung"
+        raise _bad(source, f"{where}: {col.name} is a geo column at {declared}, not {doc.level}")
+    if doc.kind == "time" and (rungs is None or not rungs.time or doc.level not in rungs.time):
+        grains = ", ".join(rungs.time) if rungs is not None and rungs.time else "no time rungs"
+        raise _bad(source, f"{where}: {col.name} may be shown at {grains}, not {doc.level}")
+    if doc.kind == "category":
+        if doc.level is not None:
+            raise _bad(source, f"{where}: a category dimension has no level")
+        if rungs is not None and rungs.category is None:
+            raise _bad(source, f"{where}: {col.name} must be shown as its declared geo/time rung")
+    sql = (doc.sql or col.name).strip()
+    try:
+        check_dimension(sql, col.name, kind=doc.kind, level=doc.level)
+    except UnsafeExpressionError as exc:
+        raise _bad(source, f"{where}.sql: {exc}") from None
+    return Dimension(name=name, column=col.name, sql=sql, kind=doc.kind, level=doc.level)
 
 
-def _name(value: Any, source: str, what: str) -> str:
-    if not isinstance(value, str) or not NAME_RE.match(value):
-        raise _bad(source, f"{what} must be a lower-case identifier")
-    return value
+def _measure(name: str, doc: MeasureDocument, contract: Contract, source: str) -> Measure:
+    where = f"measures.{name}.sql"
+    sql = doc.sql.strip()
+    try:
+        summed = check_measure(sql)
+    except UnsafeExpressionError as exc:
+        raise _bad(source, f"{where}: {exc}") from None
+    if summed is not None:
+        col = _column(summed, contract, where, source)
+        if col.type not in NUMERIC_TYPES or col.classification == "quasi_identifier":
+            raise _bad(source, f"{where}: {col.name} is not a summable numeric column")
+    return Measure(name=name, sql=sql, description=doc.description)
+
+
+def _column(name: str, contract: Contract, where: str, source: str) -> ColumnSpec:
+    ref = f"{contract.dataset}@{contract.major}"
+    try:
+        col = contract.column(name)
+    except KeyError:
+        raise _bad(source, f"{where}: {ref} has no column {name!r}") from None
+    why = _why_hidden(col, contract)
+    if why is not None:
+        raise _bad(source, f"{where}: column {name} may never be exposed ({why})")
+    return col
 
 
 def _bad(source: str, message: str) -> InvalidViewDefinitionError:

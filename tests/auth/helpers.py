@@ -15,7 +15,7 @@ from sqlmodel import Session
 from gateway.audit.service import AuditLog
 from gateway.auth.service import create_client, create_org
 from gateway.auth.tokens import TokenService
-from gateway.errors import install_error_handlers
+from gateway.problems import install_error_handlers
 from gateway.settings import Settings
 
 with warnings.catch_warnings():

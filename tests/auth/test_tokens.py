@@ -313,3 +313,44 @@ def test_external_jwks_url_must_be_https() -> None:
     with pytest.raises(AuthConfigError):
         RemoteJWKS("http://idp.example/jwks")
     RemoteJWKS("http://127.0.0.1:9000/jwks")  # loopback is fine for tests and sidecars
+
+
+def test_claims_model_knows_every_sector() -> None:
+    from typing import get_args
+
+    from gateway.auth.claims import Sector
+    from gateway.auth.principal import SECTORS
+
+    assert get_args(Sector) == SECTORS
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"roles": "admin"}, "roles"),
+        ({"roles": ["analyst", 7]}, "roles"),
+        ({"scope": ["views:read"]}, "scope"),
+        ({"sector": "military"}, "sector"),
+        ({"org": "Other Org"}, "org"),
+        ({"sub": 42}, "sub"),
+        ({"purpose": {"why": "x"}}, "purpose"),
+    ],
+)
+def test_claims_of_the_wrong_type_are_refused(override: dict[str, object], field: str) -> None:
+    from gateway.auth.claims import AccessClaims
+
+    claims = {"sub": "c1", "org": "ngo-a", "sector": "ngo", "roles": ["analyst"], **override}
+    with pytest.raises(InvalidTokenError, match=f"invalid token claims: {field}$"):
+        AccessClaims.from_token({**claims, "iss": "x", "aud": "y", "custom": 1})
+
+
+def test_other_issuers_claims_are_ignored_and_unknown_roles_dropped() -> None:
+    from gateway.auth.tokens import _principal_from_claims
+
+    claims = {"sub": "c1", "org": "ngo-a", "sector": "ngo", "roles": ["analyst", "wizard"],
+              "iss": "x", "custom": {"nested": 1}}  # fmt: skip
+    principal = _principal_from_claims(claims)
+    assert (principal.roles, principal.scopes) == (
+        frozenset({"analyst"}),
+        frozenset({"views:read"}),
+    )

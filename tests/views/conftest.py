@@ -14,9 +14,10 @@ import pytest
 from fastapi import FastAPI, Request
 
 from gateway.auth.principal import Principal, scopes_for_roles
+from gateway.contracts.registry import ContractRegistry
 from gateway.deps import get_principal
-from gateway.errors import install_error_handlers
 from gateway.policy.embedded import EmbeddedPolicyEngine
+from gateway.problems import install_error_handlers
 from gateway.store.delta import DeltaStore
 from gateway.views.definitions import ViewRegistry
 from gateway.views.router import router
@@ -60,9 +61,14 @@ def store(tmp_path: Path) -> DeltaStore:
     return DeltaStore(uri=str(tmp_path / "store"))
 
 
+@pytest.fixture(scope="session")
+def contracts() -> ContractRegistry:
+    return ContractRegistry.load(REPO / "contracts")
+
+
 @pytest.fixture
-def registry() -> Iterator[ViewRegistry]:
-    reg = ViewRegistry.load(REPO / "gateway" / "views" / "definitions")
+def registry(contracts: ContractRegistry) -> Iterator[ViewRegistry]:
+    reg = ViewRegistry.load(REPO / "gateway" / "views" / "definitions", contracts)
     yield reg
     reg.close()
 

@@ -7,9 +7,18 @@ from pathlib import Path
 import pytest
 import yaml
 
+from gateway.contracts.registry import ContractRegistry
 from gateway.views.definitions import ViewRegistry
 from gateway.views.errors import InvalidViewDefinitionError, UnknownViewError
-from gateway.views.model import FORBIDDEN_COLUMNS
+from gateway.views.model import exposable
+
+# The hand list the views used to carry: the contracts must now rule out every one of these.
+FORMERLY_FORBIDDEN = frozenset(
+    {
+        "report_id", "record_id", "item_id", "finding_id", "narrative", "summary", "link",
+        "source", "control_methods", "_batch_id", "_ingested_at", "_ingest_month",
+    }
+)  # fmt: skip
 
 EXPECTED = {
     "incident_hotspots": (
@@ -42,7 +51,18 @@ def test_packaged_views_match_the_policy_grants(registry: ViewRegistry) -> None:
         assert (view.dataset, set(view.dimensions), set(view.measures), view.default_k) == (
             dataset, dims, measures, k,
         )  # fmt: skip
-        assert not {d.column for d in view.dimensions.values()} & FORBIDDEN_COLUMNS
+        assert not {d.column for d in view.dimensions.values()} & FORMERLY_FORBIDDEN
+
+
+def test_contracts_rule_out_every_formerly_forbidden_column(contracts: ContractRegistry) -> None:
+    allowed = {
+        c.name
+        for ds in contracts.datasets()
+        for c in contracts.get(ds).columns
+        if exposable(c, contracts.get(ds))
+    }
+    assert not allowed & FORMERLY_FORBIDDEN
+    assert {"country", "victim_count", "occurred_on"} <= allowed
 
 
 def test_unknown_view_is_404(registry: ViewRegistry) -> None:
@@ -58,7 +78,7 @@ def _write(tmp_path: Path, doc: dict[str, object]) -> Path:
 
 def _doc(**changes: object) -> dict[str, object]:
     doc: dict[str, object] = {
-        "name": "v", "dataset": "incident_reports", "default_k": 5, "count_measure": "n",
+        "name": "v", "dataset": "incident_reports@1", "default_k": 5, "count_measure": "n",
         "dimensions": {"country": {"column": "country", "kind": "geo", "level": "country"}},
         "measures": {"n": {"sql": "count(*)"}},
     }  # fmt: skip
@@ -81,12 +101,73 @@ def _doc(**changes: object) -> dict[str, object]:
         {"default_k": 1},
     ],
 )
-def test_unsafe_definitions_are_refused(tmp_path: Path, changes: dict[str, object]) -> None:
+def test_unsafe_definitions_are_refused(
+    tmp_path: Path, contracts: ContractRegistry, changes: dict[str, object]
+) -> None:
     with pytest.raises(InvalidViewDefinitionError):
-        ViewRegistry.load(_write(tmp_path, _doc(**changes)))
+        ViewRegistry.load(_write(tmp_path, _doc(**changes)), contracts)
 
 
-def test_name_must_match_file(tmp_path: Path) -> None:
+def _dim(column: str, sql: str | None = None, **extra: object) -> dict[str, object]:
+    dim: dict[str, object] = {"column": column, "kind": "category", **extra}
+    if sql is not None:
+        dim["sql"] = sql
+    return {"dimensions": {"d": dim}}
+
+
+def _sum(sql: str) -> dict[str, object]:
+    return {"measures": {"n": {"sql": "count(*)"}, "m": {"sql": sql}}}
+
+
+# What the sqlglot walk and the contract now catch that the regular expressions did not.
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (_dim("sector", "lower(sector)"), "lower is not allowed"),
+        (_dim("sector", "sector -- x"), "comments are not allowed"),
+        (_dim("sector", "sector /* x */"), "comments are not allowed"),
+        (_dim("sector", "r.sector"), "may only use column sector"),
+        (_dim("sector", "(SELECT sector FROM incident_reports)"), "not allowed"),
+        (_dim("sector", "CAST(sector AS BLOB)"), "cast only to"),
+        (_dim("sector", "sector || 1"), "string literals"),
+        (_dim("sector", "sector || ';'"), "string literals"),
+        (_dim("occurred_on", "strftime(occurred_on, '%Y-%m-%d')", kind="time", level="month"),
+         "only %Y and %m"),
+        (_dim("occurred_on", "strftime(occurred_on, '%Y-%m')", kind="time", level="year"),
+         "finer than its level year"),
+        (_dim("occurred_on", "CAST(occurred_on AS VARCHAR)", kind="time", level="year"),
+         "exact dates must be coarsened"),
+        (_dim("sector", "year(sector)"), "belong in a time dimension"),
+        (_dim("received_at", "strftime(received_at, '%Y')", kind="time", level="year"),
+         "quasi_identifier without declared rungs"),
+        (_dim("occurred_on_approximate", kind="time", level="year"), "no time rungs"),
+        (_dim("report_id"), "a direct_identifier column"),
+        (_dim("age_band", kind="geo", level="country"), "no geo rung"),
+        (_dim("admin1", kind="geo", level="country"), "at admin1, not country"),
+        (_dim("admin1"), "declared geo/time rung"),
+        (_dim("control_methods"), "may never be exposed"),
+        (_dim("_batch_id"), "column '_batch_id' must match"),
+        (_dim("nowhere"), "incident_reports@1 has no column 'nowhere'"),
+        (_sum("count(DISTINCT report_id)"), "only count(*)"),
+        (_sum("CAST(sum(victim_count) OVER () AS BIGINT)"), "only count(*)"),
+        (_sum("CAST(sum(victim_count) FILTER (WHERE confidence = 5) AS BIGINT)"), "only count(*)"),
+        (_sum("CAST(sum(sector) AS BIGINT)"), "not a summable numeric column"),
+        ({"dataset": "incident_reports@2"}, "major 1"),
+        ({"dataset": "incident_reports"}, "dataset"),
+        ({"dataset": "missing@1"}, "no contract for 'missing'"),
+        ({"owner": "me"}, "unknown key(s) owner"),
+    ],
+)  # fmt: skip
+def test_contract_and_parser_refuse(
+    tmp_path: Path, contracts: ContractRegistry, changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidViewDefinitionError) as err:
+        ViewRegistry.load(_write(tmp_path, _doc(**changes)), contracts)
+    assert message in err.value.detail
+    assert str(tmp_path / "v.yaml") in err.value.detail
+
+
+def test_name_must_match_file(tmp_path: Path, contracts: ContractRegistry) -> None:
     (tmp_path / "other.yaml").write_text(yaml.safe_dump(_doc()))
     with pytest.raises(InvalidViewDefinitionError):
-        ViewRegistry.load(tmp_path)
+        ViewRegistry.load(tmp_path, contracts)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from gateway.views.errors import InvalidViewDefinitionError, UnknownViewError
 from gateway.views.model import ViewDefinition, parse_view
 from gateway.views.repository import QueryEngine
+
+if TYPE_CHECKING:
+    from gateway.contracts.registry import ContractRegistry
 
 __all__ = ["ViewRegistry"]
 
@@ -21,16 +25,21 @@ class ViewRegistry:
         self.engine = QueryEngine()
 
     @classmethod
-    def load(cls, directory: Path) -> ViewRegistry:
+    def load(cls, directory: Path, contracts: ContractRegistry) -> ViewRegistry:
+        """Every ``*.yaml`` in ``directory``, each bound to the contract it names."""
         directory = Path(directory)
         if not directory.is_dir():
             raise InvalidViewDefinitionError(f"views folder not found: {directory}")
         views: dict[str, ViewDefinition] = {}
         for path in sorted(directory.glob("*.yaml")):
-            with path.open(encoding="utf-8") as fh:
-                view = parse_view(yaml.safe_load(fh), source=path.name)
+            try:
+                with path.open(encoding="utf-8") as fh:
+                    raw = yaml.safe_load(fh)
+            except yaml.YAMLError as exc:
+                raise InvalidViewDefinitionError(f"{path}: not valid YAML ({exc})") from None
+            view = parse_view(raw, source=str(path), contracts=contracts)
             if view.name != path.stem:
-                raise InvalidViewDefinitionError(f"{path.name}: name must match the file name")
+                raise InvalidViewDefinitionError(f"{path}: name must match the file name")
             views[view.name] = view
         if not views:
             raise InvalidViewDefinitionError(f"no view definitions in {directory}")

@@ -1,0 +1,1 @@
+"""Partner entitlements (``data.beacon.grants``): the document model and its start-up checks."""
