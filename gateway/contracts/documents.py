@@ -166,25 +166,37 @@ def bound(value: Bound | None, key: str, type_: str) -> int | float | str | None
     if value is None:
         return None
     if type_ in NUMERIC_TYPES:
-        if not isinstance(value, int | float):
-            raise ValueError(f"{key} must be a number")
-        if type_ != "float64" and not isinstance(value, int):
-            raise ValueError(f"{key} must be an integer for {type_}")
-        return value
+        return _numeric_bound(value, key, type_)
     if type_ == "date":
-        if isinstance(value, dt.datetime) or not isinstance(value, dt.date | str):
-            raise ValueError(f"{key} must be an ISO date (YYYY-MM-DD)")
-        try:
-            day = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{key} {value!r} is not an ISO date") from None
-        return day.isoformat()
+        return _date_bound(value, key)
     if type_ == "timestamp":
-        try:
-            ts = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-        except ValueError:
-            raise ValueError(f"{key} {value!r} is not an ISO timestamp") from None
-        if ts.tzinfo is None:
-            raise ValueError(f"{key} must carry a zone offset (e.g. Z)")
-        return ts.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return _timestamp_bound(value, key)
     raise ValueError(f"{key} does not apply to a {type_} column")
+
+
+def _numeric_bound(value: Bound, key: str, type_: str) -> int | float:
+    if not isinstance(value, int | float):
+        raise ValueError(f"{key} must be a number")
+    if type_ != "float64" and not isinstance(value, int):
+        raise ValueError(f"{key} must be an integer for {type_}")
+    return value
+
+
+def _date_bound(value: Bound, key: str) -> str:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date | str):
+        raise ValueError(f"{key} must be an ISO date (YYYY-MM-DD)")
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{key} {value!r} is not an ISO date") from None
+    return day.isoformat()
+
+
+def _timestamp_bound(value: Bound, key: str) -> str:
+    try:
+        ts = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{key} {value!r} is not an ISO timestamp") from None
+    if ts.tzinfo is None:
+        raise ValueError(f"{key} must carry a zone offset (e.g. Z)")
+    return ts.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

@@ -17,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from gateway.documents import describe
-from gateway.grants.documents import GrantsDocument
+from gateway.grants.documents import GrantsDocument, ViewGrants
 from gateway.grants.errors import InvalidGrantsError
 
 if TYPE_CHECKING:
@@ -66,32 +66,40 @@ def check_grants(
         view = by_name.get(name)
         if view is None:
             problems.append(f"views.{name}: unknown view (known: {', '.join(sorted(by_name))})")
-            continue
-        if entry.dataset != view.dataset:
-            problems.append(
-                f"views.{name}.dataset: {entry.dataset!r} but the view reads {view.dataset!r}"
-            )
-        listed, actual = set(entry.dims), set(view.dimensions)
-        if listed != actual:
-            problems.append(
-                f"views.{name}.dims: differ from the view's dimensions (missing: "
-                f"{', '.join(sorted(actual - listed)) or '-'}; unknown: "
-                f"{', '.join(sorted(listed - actual)) or '-'})"
-            )
-        seen: set[str] = set()
-        for i, grant in enumerate(entry.grants):
-            where = f"views.{name}.grants[{i}] ({grant.id})"
-            if grant.id in seen:
-                problems.append(f"{where}.id: duplicate grant id")
-            seen.add(grant.id)
-            for d in [*grant.dims, *grant.row_filter]:
-                if d not in view.dimensions:
-                    problems.append(f"{where}: {d!r} is not a dimension of view {name}")
+        else:
+            problems += _view_problems(name, entry, view)
     for dataset in grants.contributors:
         if dataset not in known_datasets:
             problems.append(f"contributors.{dataset}: no contract for this dataset")
     if problems:
         raise InvalidGrantsError(f"{source}: " + "; ".join(dict.fromkeys(problems)))
+
+
+def _view_problems(name: str, entry: ViewGrants, view: ViewDefinition) -> list[str]:
+    problems: list[str] = []
+    if entry.dataset != view.dataset:
+        problems.append(
+            f"views.{name}.dataset: {entry.dataset!r} but the view reads {view.dataset!r}"
+        )
+    listed, actual = set(entry.dims), set(view.dimensions)
+    if listed != actual:
+        problems.append(
+            f"views.{name}.dims: differ from the view's dimensions (missing: "
+            f"{', '.join(sorted(actual - listed)) or '-'}; unknown: "
+            f"{', '.join(sorted(listed - actual)) or '-'})"
+        )
+    seen: set[str] = set()
+    for i, grant in enumerate(entry.grants):
+        where = f"views.{name}.grants[{i}] ({grant.id})"
+        if grant.id in seen:
+            problems.append(f"{where}.id: duplicate grant id")
+        seen.add(grant.id)
+        problems += [
+            f"{where}: {d!r} is not a dimension of view {name}"
+            for d in [*grant.dims, *grant.row_filter]
+            if d not in view.dimensions
+        ]
+    return problems
 
 
 def check_grants_file(

@@ -42,23 +42,7 @@ class UnsafeExpressionError(ValueError):
 def check_dimension(sql: str, column: str, *, kind: str, level: str | None) -> None:
     """Refuse anything but ``column`` through whitelisted, grain-respecting functions."""
     tree = _parse(sql)
-    finest = -1
-    for node in tree.walk():
-        if node.comments:
-            raise UnsafeExpressionError("comments are not allowed")
-        if isinstance(node, exp.Column):
-            if node.table or node.name != column:
-                raise UnsafeExpressionError(f"expression may only use column {column}")
-        elif isinstance(node, exp.Literal):
-            if not node.is_string or not _LITERAL_RE.match(node.this):
-                raise UnsafeExpressionError("only short plain string literals are allowed")
-        elif isinstance(node, exp.DataType):
-            if node.this not in _CAST_TYPES:
-                raise UnsafeExpressionError("cast only to VARCHAR, TEXT, DATE or TIMESTAMP")
-        elif type(node) in _TIME_FUNCS:
-            finest = max(finest, _grain_of(node))
-        elif not isinstance(node, _STRUCTURE):
-            raise UnsafeExpressionError(f"{node.key} is not allowed in a dimension")
+    finest = max((_check_node(node, column) for node in tree.walk()), default=-1)
     if not any(isinstance(n, exp.Column) for n in tree.walk()):
         raise UnsafeExpressionError(f"expression must read column {column}")
     if kind == "time":
@@ -68,6 +52,26 @@ def check_dimension(sql: str, column: str, *, kind: str, level: str | None) -> N
             raise UnsafeExpressionError(f"expression is finer than its level {level}")
     elif finest >= 0:
         raise UnsafeExpressionError(f"time functions belong in a time dimension, not {kind}")
+
+
+def _check_node(node: exp.Expr, column: str) -> int:
+    """Refuse one node unless whitelisted; the time grain it yields (-1 if none)."""
+    if node.comments:
+        raise UnsafeExpressionError("comments are not allowed")
+    if isinstance(node, exp.Column):
+        if node.table or node.name != column:
+            raise UnsafeExpressionError(f"expression may only use column {column}")
+    elif isinstance(node, exp.Literal):
+        if not node.is_string or not _LITERAL_RE.match(node.this):
+            raise UnsafeExpressionError("only short plain string literals are allowed")
+    elif isinstance(node, exp.DataType):
+        if node.this not in _CAST_TYPES:
+            raise UnsafeExpressionError("cast only to VARCHAR, TEXT, DATE or TIMESTAMP")
+    elif type(node) in _TIME_FUNCS:
+        return _grain_of(node)
+    elif not isinstance(node, _STRUCTURE):
+        raise UnsafeExpressionError(f"{node.key} is not allowed in a dimension")
+    return -1
 
 
 def check_measure(sql: str) -> str | None:

@@ -198,7 +198,7 @@ def test_bad_inputs_are_refused() -> None:
         perturb_counts([1, 2], [3])
     with pytest.raises(ValueError, match="finite"):
         perturb_sums([np.nan], [2], [3])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n = 1 row exists"):
         PerturbationTable.build(3, 3.0)  # V > D**2 / 4: the n = 1 row cannot reach V
 
 
