@@ -25,6 +25,7 @@ FORBIDDEN_COLUMNS = frozenset(
     {
         "report_id", "record_id", "item_id", "finding_id", "narrative", "summary", "link",
         "source", "control_methods", "_batch_id", "_ingested_at", "_ingest_month",
+        "_org", "_record_key",
     }
 )  # fmt: skip
 _SQL_WORDS = frozenset(

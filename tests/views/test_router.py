@@ -15,12 +15,13 @@ import pytest
 from gateway.demo.synth import generate
 from gateway.policy.errors import PolicyUnavailableError
 from gateway.store.delta import DeltaStore
-from tests.views.conftest import TestClient, append, as_
+from tests.views.conftest import TestClient, as_, publish
 
 
 @pytest.fixture
-def loaded(store: DeltaStore) -> DeltaStore:
-    append(store, "incident_reports", generate("incident_reports", 3000, seed=7))
+def loaded(ctx: SimpleNamespace) -> DeltaStore:
+    publish(ctx, "incident_reports", generate("incident_reports", 3000, seed=7))
+    store: DeltaStore = ctx.store
     return store
 
 
@@ -148,10 +149,13 @@ def test_csv_and_arrow_carry_the_same_rows(client: TestClient, loaded: DeltaStor
     assert json.loads(reader.schema.metadata[b"beacon.min_k"]) == 10
 
 
-def test_empty_dataset_gives_empty_result(client: TestClient) -> None:
+def test_dataset_without_a_release_is_409_no_release(client: TestClient) -> None:
+    # Views read releases only; an empty (or never released) dataset has none.
     response = client.get("/v1/views/financial_typologies?group_by=country", headers=as_("bank"))
-    assert response.status_code == 200
-    assert response.json()["rows"] == [] and response.json()["suppressed_cells"] == 0
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"].endswith("/no-release")
+    assert "rows" not in response.json()
 
 
 def test_grand_total_and_time_dims(client: TestClient, loaded: DeltaStore) -> None:
