@@ -8,11 +8,12 @@ app = typer.Typer(no_args_is_help=True, help="Beacon gateway: serve, demo and ad
 
 
 def _register() -> None:
-    from gateway.cli import audit, clients, orgs, serve
+    from gateway.cli import audit, clients, orgs, releases, serve
 
     app.add_typer(orgs.app, name="orgs", help="Partner organisations.")
     app.add_typer(clients.app, name="clients", help="OAuth2 clients of an organisation.")
     app.add_typer(audit.app, name="audit", help="The hash-chained audit trail.")
+    app.add_typer(releases.app, name="releases", help="Checked releases that views read.")
     serve.register(app)
 
 
