@@ -67,7 +67,8 @@ def cut_all_releases(
         outcomes = cut_many(service, engine, service.contracts.datasets(), actor=actor)
     finally:
         engine.dispose()
-    for o in outcomes if console is not None else ():
-        shown = f"release {o.release_id}" if o.release_id else f"not released ({o.problem})"
-        console.print(f"  {o.dataset:<26} {shown}", soft_wrap=True, highlight=False)
+    if console is not None:
+        for o in outcomes:
+            shown = f"release {o.release_id}" if o.release_id else f"not released ({o.problem})"
+            console.print(f"  {o.dataset:<26} {shown}", soft_wrap=True, highlight=False)
     return outcomes
