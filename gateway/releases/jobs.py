@@ -59,9 +59,11 @@ def cut_all_releases(
     settings: Settings, *, actor: str = "demo", console: Console | None = None
 ) -> list[CutOutcome]:
     """One cut attempt per dataset of the contracts (the demo calls this after seeding)."""
-    from gateway.cli._common import open_engine
+    from gateway.db import build_engine
+    from gateway.migrations import upgrade_schema
 
-    engine = open_engine(settings)
+    engine = build_engine(settings)
+    upgrade_schema(engine)
     try:
         service = build_release_service(settings, engine)
         outcomes = cut_many(service, engine, service.contracts.datasets(), actor=actor)
