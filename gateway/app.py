@@ -92,10 +92,12 @@ def _include_routers(app: FastAPI) -> None:
     from gateway.auth.router import router as auth_router
     from gateway.health.router import router as health_router
     from gateway.ingest.router import router as ingest_router
+    from gateway.releases.router import router as releases_router
     from gateway.views.router import router as views_router
 
     for router in (health_router, auth_router, ingest_router, views_router, audit_router):
         app.include_router(router)
+    app.include_router(releases_router)
 
 
 async def _request_context(

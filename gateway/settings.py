@@ -53,6 +53,14 @@ class IngestSettings(BaseModel):
     validator: Literal["gx", "arrow"] = "gx"  # contract checks: Great Expectations or pyarrow
 
 
+class PrivacySettings(BaseModel):
+    # A release is published only if what it adds to the previous one rests on at least this
+    # many distinct entities and organisations (else the new batches wait for the next cut).
+    release_min_rows: int = Field(default=10, ge=1)
+    release_min_orgs: int = Field(default=2, ge=1)
+    release_every: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,4}[mhdw]$")  # "7d"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BEACON_",
@@ -72,6 +80,7 @@ class Settings(BaseSettings):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @model_validator(mode="after")
     def _state_under_data_dir(self) -> Settings:

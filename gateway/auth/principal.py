@@ -16,8 +16,8 @@ SECTORS = ("ngo", "financial", "business", "government", "law_enforcement", "aca
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "uploader": frozenset({"batches:write", "batches:read"}),
     "analyst": frozenset({"views:read"}),
-    "governance": frozenset({"views:read", "policies:read", "audit:read"}),
-    "admin": frozenset({"orgs:admin", "audit:read", "policies:read"}),
+    "governance": frozenset({"views:read", "policies:read", "audit:read", "releases:write"}),
+    "admin": frozenset({"orgs:admin", "audit:read", "policies:read", "releases:write"}),
 }
 
 

@@ -98,6 +98,13 @@ DEMO_PARTNERS: tuple[DemoPartner, ...] = (
         ("uploader", "analyst"),
         (("incident_reports", 15_000),),
     ),
+    DemoPartner(  # a second contributor: a release must rest on >= 2 organisations
+        "harbour-textiles",
+        "Harbour Textiles Ltd",
+        "business",
+        ("uploader", "analyst"),
+        (("supply_chain_findings", 3_000),),
+    ),
     DemoPartner("beacon-ops", "Beacon governance team", "public", ("governance", "admin"), ()),
 )
 
@@ -184,6 +191,7 @@ def push_demo_data(
 def run_demo(*, port: int, data_dir: Path, scale: float, keep: bool, exit_after_seed: bool) -> int:
     from gateway.app import create_app
     from gateway.logging import configure_logging
+    from gateway.releases.jobs import cut_all_releases
     from gateway.serving import serve_in_thread
 
     console = Console()
@@ -210,6 +218,7 @@ def run_demo(*, port: int, data_dir: Path, scale: float, keep: bool, exit_after_
                 f"Gateway up at [bold]{base_url}[/] — pushing synthetic data via the connector"
             )
             push_demo_data(base_url, creds, scale=scale, console=console)
+            cut_all_releases(settings, console=console)  # views read releases only
         _print_guide(console, base_url, creds, data_dir)
         if exit_after_seed:
             return 0

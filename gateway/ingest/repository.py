@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from gateway.auth.models import utcnow
+from gateway.dblock import hold_until_commit
 from gateway.ingest.models import IngestBatch
 
 
@@ -79,3 +80,8 @@ def mark_failed(session: Session, batch: IngestBatch) -> None:
         .values(status="failed")
     )
     session.commit()
+
+
+def lock_commits(session: Session, dataset: str) -> None:
+    """Serialise check-then-commit on ``dataset`` across replicas until the next commit."""
+    hold_until_commit(session, f"commit:{dataset}")

@@ -12,6 +12,13 @@ batches. Ordering is what makes it safe:
    tagged with the batch id. That commit is the atomic point: before it nothing is visible.
 4. Only then is the record marked 'committed'.
 
+Entity keys are unique across the whole dataset (``dedupe``): rows whose key is already
+committed are quarantined as ``<column>:duplicate``. The check runs once before the record is
+written (its counts) and again right before the Delta commit while the metadata database holds
+a per-dataset lock (``repository.lock_commits``) that lasts until the record is marked
+committed, so of two concurrent batches with the same new key at most one commits it, on any
+replica sharing the database.
+
 Recovery: a record left 'processing' or 'failed' (crash, store error) is finished on the next
 request with the same key and body if the store's commit log has the batch; otherwise a 'failed'
 record, or a 'processing' one older than ``stale_after``, is re-run under the same batch id. A
@@ -33,6 +40,7 @@ from gateway.contracts.validate import get_validator, validate_batch
 from gateway.ingest import parse
 from gateway.ingest import repository as repo
 from gateway.ingest.audit import audit_upload
+from gateway.ingest.dedupe import quarantine_duplicates, unique_columns
 from gateway.ingest.errors import (
     BatchInProgressError,
     BatchNotFoundError,
@@ -135,7 +143,8 @@ def _ingest(
         parse.read_upload(upload.body, upload.content_type),
         validator=get_validator(ports.validator),
     )
-    counts = (outcome.accepted_count, outcome.rejected_count, dict(outcome.reason_counts))
+    outcome = _dedupe(ports.store, contract, outcome, existing.id if existing else None)
+    counts = _counts(outcome)
     if existing is not None:
         if not repo.claim(session, existing, counts=counts):
             raise BatchInProgressError("another request is processing this batch; retry later")
@@ -148,7 +157,7 @@ def _ingest(
             if done is None:
                 raise BatchInProgressError("another request is processing this batch; retry later")
             return done
-    return IngestResult(_write(session, ports.store, batch, outcome), replayed=False)
+    return IngestResult(_write(session, ports.store, contract, batch, outcome), replayed=False)
 
 
 def authorise_upload(ports: IngestPorts, principal: Principal, dataset: str) -> None:
@@ -216,12 +225,41 @@ def _new_record(
     )
 
 
+def _dedupe(
+    store: DeltaStore, contract: Contract, outcome: ValidationOutcome, batch_id: str | None
+) -> ValidationOutcome:
+    """Quarantine valid rows whose unique-column value another batch already committed."""
+    committed = {
+        column: store.committed_values(
+            contract.dataset, column, outcome.valid.column(column), exclude_batch=batch_id
+        )
+        for column in unique_columns(contract)
+    }
+    return quarantine_duplicates(contract, outcome, committed)
+
+
+def _counts(outcome: ValidationOutcome) -> tuple[int, int, dict[str, int]]:
+    return outcome.accepted_count, outcome.rejected_count, dict(outcome.reason_counts)
+
+
 def _write(
-    session: Session, store: DeltaStore, batch: IngestBatch, outcome: ValidationOutcome
+    session: Session,
+    store: DeltaStore,
+    contract: Contract,
+    batch: IngestBatch,
+    outcome: ValidationOutcome,
 ) -> IngestBatch:
-    """Quarantine, then the single atomic Delta commit, then the record. Failure → 'failed'."""
+    """Lock, re-check keys, quarantine, the single atomic Delta commit, the record.
+
+    The lock is held until ``mark_committed`` commits (or ``mark_failed`` rolls back), so no
+    other batch of this dataset can commit between our key check and our Delta commit.
+    Failure → 'failed'.
+    """
     version: int | None = None
     try:
+        repo.lock_commits(session, batch.dataset)
+        outcome = _dedupe(store, contract, outcome, batch.id)  # keys committed meanwhile
+        batch.accepted, batch.rejected, batch.reasons = _counts(outcome)
         if outcome.rejected_count:
             store.write_quarantine(batch.org, batch.id, outcome.rejected)
         if outcome.accepted_count:
@@ -229,6 +267,7 @@ def _write(
                 batch.dataset,
                 outcome.valid,
                 batch_id=batch.id,
+                org=batch.org,
                 metadata={
                     "beacon.org": batch.org,
                     "beacon.contract_version": batch.contract_version,

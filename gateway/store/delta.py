@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
@@ -34,7 +37,10 @@ if TYPE_CHECKING:
 BATCH_ID = "_batch_id"
 INGESTED_AT = "_ingested_at"
 INGEST_MONTH = "_ingest_month"
-SYSTEM_COLUMNS = (BATCH_ID, INGESTED_AT, INGEST_MONTH)
+ORG = "_org"  # the uploading organisation's slug
+RECORD_KEY = "_record_key"  # secret uniform random int64 in [0, 2**32): never output or logged
+RECORD_KEY_RANGE = 2**32
+SYSTEM_COLUMNS = (BATCH_ID, INGESTED_AT, INGEST_MONTH, ORG, RECORD_KEY)
 QUARANTINE_DIR = "_quarantine"
 _BATCH_METADATA_KEY = "beacon.batch_id"
 _DATASET_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -121,19 +127,23 @@ class DeltaStore:
         table: pa.Table,
         *,
         batch_id: str,
+        org: str,
         metadata: Mapping[str, str] | None = None,
         ingested_at: datetime | None = None,
     ) -> int:
         """Append ``table`` as ONE atomic Delta commit tagged with ``batch_id``; return its version.
 
-        Adds ``_batch_id``, ``_ingested_at`` (UTC) and ``_ingest_month`` ('YYYY-MM', the partition
-        column). Field metadata (classification etc.) is stripped: it belongs to the contract and
-        would make appends across contract revisions fail to merge.
+        Adds ``_batch_id``, ``_ingested_at`` (UTC), ``_ingest_month`` ('YYYY-MM', the partition
+        column), ``_org`` and ``_record_key`` (one CSPRNG-seeded draw per row). Field metadata
+        (classification etc.) is stripped: it belongs to the contract and would make appends
+        across contract revisions fail to merge. A table written before ``_org``/``_record_key``
+        existed gains them by schema evolution; its older rows read them as NULL.
         """
         _check("batch", batch_id, _BATCH_RE)
+        _check("org", org, _ORG_RE)
         uri = self.table_uri(dataset)
         when = (ingested_at or datetime.now(UTC)).astimezone(UTC)
-        data = _with_system_columns(_strip_metadata(table), batch_id, when)
+        data = _with_system_columns(_strip_metadata(table), batch_id, org, when)
         custom: dict[str, Any] = {**(metadata or {}), _BATCH_METADATA_KEY: batch_id}
         props = CommitProperties(
             custom_metadata=custom,
@@ -141,12 +151,14 @@ class DeltaStore:
         )
         self._ensure_local_root()
         existing = self._open(dataset)
+        legacy = existing is not None and not _has_columns(existing, (ORG, RECORD_KEY))
         try:
             write_deltalake(
                 existing if existing is not None else uri,
                 data,
                 mode="append",
                 partition_by=[INGEST_MONTH],
+                schema_mode="merge" if legacy else None,
                 storage_options=self.storage_options or None,
                 commit_properties=props,
             )
@@ -186,6 +198,29 @@ class DeltaStore:
         if version is not None:
             table.load_as_version(version)
         return table.to_pyarrow_dataset()
+
+    def committed_values(
+        self,
+        dataset: str,
+        column: str,
+        values: pa.Array | pa.ChunkedArray,
+        *,
+        exclude_batch: str | None = None,
+    ) -> pa.Array:
+        """The distinct non-null ``values`` already in ``column`` of the latest version.
+
+        Rows of ``exclude_batch`` do not count (a batch never collides with itself). Reads only
+        ``column`` and ``_batch_id``; a dataset without the table or the column has none.
+        """
+        table = self._open(dataset)
+        wanted = pc.unique(pc.drop_null(values))
+        if table is None or len(wanted) == 0 or not _has_columns(table, (column,)):
+            return wanted.slice(0, 0)
+        where = pc.field(column).isin(wanted)
+        if exclude_batch is not None:
+            where = where & (pc.field(BATCH_ID) != _check("batch", exclude_batch, _BATCH_RE))
+        found = table.to_pyarrow_dataset().to_table(columns=[column], filter=where)
+        return pc.unique(found.column(column))
 
     def compact(self, dataset: str) -> None:
         """Merge small files and write a checkpoint (commit cost grows with the log otherwise)."""
@@ -273,17 +308,31 @@ def _strip_metadata(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(table.columns, schema=schema)
 
 
-def _with_system_columns(table: pa.Table, batch_id: str, when: datetime) -> pa.Table:
+def _has_columns(table: DeltaTable, names: tuple[str, ...]) -> bool:
+    present = {f.name for f in table.schema().fields}
+    return all(n in present for n in names)
+
+
+def _with_system_columns(table: pa.Table, batch_id: str, org: str, when: datetime) -> pa.Table:
     n = table.num_rows
     ts = pa.timestamp("us", tz="UTC")
     extra = (
         (BATCH_ID, pa.scalar(batch_id, pa.string())),
         (INGESTED_AT, pa.scalar(when, ts)),
         (INGEST_MONTH, pa.scalar(when.strftime("%Y-%m"), pa.string())),
+        (ORG, pa.scalar(org, pa.string())),
     )
     for name, value in extra:
         table = table.append_column(pa.field(name, value.type, nullable=False), pa.repeat(value, n))
-    return table
+    return table.append_column(
+        pa.field(RECORD_KEY, pa.int64(), nullable=False), pa.array(_record_keys(n), pa.int64())
+    )
+
+
+def _record_keys(n: int) -> np.ndarray:
+    """Secret record keys: uniform in [0, 2**32), from a generator seeded by the OS CSPRNG."""
+    rng = np.random.default_rng(secrets.randbits(256))
+    return rng.integers(0, RECORD_KEY_RANGE, size=n, dtype=np.int64)
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:

@@ -31,6 +31,7 @@ def headers(result: ViewResult) -> dict[str, str]:
     return {
         "X-Beacon-Min-K": str(result.min_k),
         "X-Beacon-Suppressed-Cells": str(result.suppressed_cells),
+        "X-Beacon-Release": result.release or "",
         "Cache-Control": "no-store",
     }
 
@@ -42,6 +43,7 @@ def _metadata(result: ViewResult) -> dict[str, object]:
         "filters": {k: list(v) for k, v in result.filters.items()},
         "min_k": result.min_k,
         "suppressed_cells": result.suppressed_cells,
+        "release": result.release,
         "generated_at": result.generated_at.isoformat().replace("+00:00", "Z"),
     }
 

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from gateway.deps import Analyst, CtxDep
+from gateway.deps import Analyst, CtxDep, SessionDep
+from gateway.releases.service import SessionReleases
 from gateway.views.errors import InvalidViewQueryError
 from gateway.views.render import MEDIA_TYPES, headers, render
 from gateway.views.service import ViewService
@@ -15,13 +16,20 @@ from gateway.views.service import ViewService
 router = APIRouter(prefix="/v1/views", tags=["views"])
 
 _FILTER_RE = re.compile(r"^filter\[([a-z][a-z0-9_]{0,63})\]$")
-_KNOWN_PARAMS = {"group_by", "format"}
+_KNOWN_PARAMS = {"group_by", "format", "as_of"}
+_RELEASE_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 MAX_FILTER_VALUES = 200
 MAX_VALUE_LENGTH = 128
 
 
-def _service(ctx: Any) -> ViewService:
-    return ViewService(views=ctx.views, store=ctx.store, policy=ctx.policy, audit=ctx.audit)
+def _service(ctx: Any, session: Any) -> ViewService:
+    return ViewService(
+        views=ctx.views,
+        store=ctx.store,
+        policy=ctx.policy,
+        audit=ctx.audit,
+        releases=SessionReleases(session),
+    )
 
 
 def _request_id(request: Request) -> str | None:
@@ -29,8 +37,10 @@ def _request_id(request: Request) -> str | None:
 
 
 @router.get("", summary="Views the caller may query, with permitted dimensions and k")
-def list_views(request: Request, ctx: CtxDep, principal: Analyst) -> dict[str, Any]:
-    views = _service(ctx).list_views(principal, request_id=_request_id(request))
+def list_views(
+    request: Request, ctx: CtxDep, session: SessionDep, principal: Analyst
+) -> dict[str, Any]:
+    views = _service(ctx, session).list_views(principal, request_id=_request_id(request))
     return {"views": views}
 
 
@@ -43,16 +53,19 @@ def query_view(
     view: str,
     request: Request,
     ctx: CtxDep,
+    session: SessionDep,
     principal: Analyst,
     group_by: Annotated[str, Query(max_length=1000)] = "",
     format: Annotated[Literal["json", "csv", "arrow"], Query()] = "json",
+    as_of: Annotated[str | None, Query(pattern=_RELEASE_ID)] = None,
 ) -> Response:
-    result = _service(ctx).query(
+    result = _service(ctx, session).query(
         principal,
         view_name=view,
         group_by=[d.strip() for d in group_by.split(",") if d.strip()],
         filters=_filters(request),
         request_id=_request_id(request),
+        as_of=as_of,
     )
     return Response(render(result, format), media_type=MEDIA_TYPES[format], headers=headers(result))
 

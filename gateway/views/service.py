@@ -20,6 +20,7 @@ import structlog
 
 from gateway.policy.errors import PolicyDeniedError, PolicyUnavailableError
 from gateway.policy.port import VIEWS_DECISION, Obligations
+from gateway.releases.service import release_to_read
 from gateway.views.disclosure import MAX_DIMS, encode_keys, protect_cells
 from gateway.views.errors import InvalidViewQueryError, UnknownDimensionError
 from gateway.views.model import GEO_LEVELS, TIME_LEVELS, ViewDefinition
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from gateway.audit.service import AuditLog
     from gateway.auth.principal import Principal
     from gateway.policy.port import PolicyEngine
+    from gateway.releases.models import Release
+    from gateway.releases.service import SessionReleases
     from gateway.store.delta import DeltaStore
     from gateway.views.definitions import ViewRegistry
 
@@ -45,15 +48,23 @@ class ViewResult:
     suppressed_cells: int
     table: pa.Table
     generated_at: datetime
+    release: str | None = None  # the release id the answer was computed from
 
 
 class ViewService:
     """Plain-argument service; the router builds it from the app context per request."""
 
     def __init__(
-        self, *, views: ViewRegistry, store: DeltaStore, policy: PolicyEngine, audit: AuditLog
+        self,
+        *,
+        views: ViewRegistry,
+        store: DeltaStore,
+        policy: PolicyEngine,
+        audit: AuditLog,
+        releases: SessionReleases,
     ) -> None:
         self.views, self.store, self.policy, self.audit = views, store, policy, audit
+        self.releases = releases
 
     def list_views(self, principal: Principal, *, request_id: str | None) -> list[dict[str, Any]]:
         out = []
@@ -71,6 +82,7 @@ class ViewService:
         group_by: Sequence[str],
         filters: Mapping[str, Sequence[str]],
         request_id: str | None,
+        as_of: str | None = None,
     ) -> ViewResult:
         view = self.views.get(view_name)
         dims = _check_dims(view, group_by, filters)
@@ -94,9 +106,13 @@ class ViewService:
                 "deny", principal, resource, request_id, {**detail, "reasons": list(reasons)}
             )
             raise PolicyDeniedError(reasons or ("denied",))
-        result = self._run(view, group, wanted, decision.obligations)
+        release = release_to_read(self.releases, view.dataset, as_of)
+        result = self._run(view, group, wanted, decision.obligations, release)
         detail.update(
-            k=result.min_k, rows=result.table.num_rows, suppressed=result.suppressed_cells
+            k=result.min_k,
+            rows=result.table.num_rows,
+            suppressed=result.suppressed_cells,
+            release=release.id,
         )
         self._audit("allow", principal, resource, request_id, detail)
         return result
@@ -107,11 +123,12 @@ class ViewService:
         group_by: tuple[str, ...],
         filters: dict[str, tuple[str, ...]],
         obligations: Obligations,
+        release: Release,
     ) -> ViewResult:
         k = max(view.default_k, obligations.min_k)
         measures = [m for m in view.measures if m not in obligations.suppressed_columns]
         dims = list(dict.fromkeys([*group_by, *filters]))
-        source = self.store.dataset(view.dataset)
+        source = self.store.dataset(view.dataset, version=release.delta_version)
         table, suppressed = _empty(group_by, measures), 0
         if source is not None:
             engine = self.views.engine
@@ -133,6 +150,7 @@ class ViewService:
             suppressed_cells=suppressed,
             table=table,
             generated_at=datetime.now(UTC),
+            release=release.id,
         )
 
     def _audit(

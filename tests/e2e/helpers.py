@@ -14,3 +14,11 @@ def bearer(base_url: str, client_id: str, secret: str) -> dict[str, str]:
     )
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def cut_release(base_url: str, auth: dict[str, str], dataset: str) -> dict[str, object]:
+    """Cut a release as governance (views read releases only); asserts it was published."""
+    r = httpx.post(f"{base_url}/v1/admin/releases", json={"dataset": dataset}, headers=auth)
+    assert r.status_code == 201, r.text
+    release: dict[str, object] = r.json()
+    return release

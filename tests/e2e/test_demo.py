@@ -38,6 +38,12 @@ def test_demo_seeds_through_the_connector_and_serves_views(tmp_path: Path) -> No
         )
         assert r.status_code == 200, r.text
         body = r.json()
+        # The demo cut one release per dataset after seeding; views answer from the latest.
+        releases = httpx.get(f"{base}/v1/releases", headers=auth).json()["releases"]
+        assert sorted(x["dataset"] for x in releases) == sorted(
+            {ds for p in DEMO_PARTNERS for ds, _ in p.uploads}
+        )
+        assert body["release"] in {x["id"] for x in releases if x["dataset"] == "incident_reports"}
         # Three partners pushed incident reports (minus quarantined rows) at 5 % scale.
         pushed = sum(
             int(rows * 0.05)

@@ -24,7 +24,7 @@ from gateway.db import build_engine
 from gateway.migrations import upgrade_schema
 from gateway.serving import serve_in_thread
 from gateway.settings import Settings
-from tests.e2e.helpers import bearer
+from tests.e2e.helpers import bearer, cut_release
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -52,7 +52,9 @@ def orgs(e2e_settings: Settings) -> dict[str, Org]:
     with Session(engine) as session:
         for slug, sector, roles in (
             ("northbank", "financial", ["uploader", "analyst"]),
+            ("meridian-bank", "financial", ["uploader"]),
             ("safe-harbour", "ngo", ["uploader", "analyst"]),
+            ("beacon-ops", "public", ["governance"]),
         ):
             create_org(session, slug=slug, name=slug.title(), sector=sector)
             client, secret = create_client(session, org_slug=slug, roles=roles)
@@ -115,6 +117,22 @@ def test_collect_to_share_end_to_end(
     assert conflict.status_code == 409
     assert conflict.headers["content-type"].startswith("application/problem+json")
 
+    # A second bank contributes; nothing is visible until governance cuts a release.
+    meridian = _token(base_url, orgs["meridian-bank"])
+    other = _upload(
+        base_url,
+        meridian,
+        "financial_indicators",
+        _csv(generate("financial_indicators", 400, seed=12)),
+        str(uuid.uuid4()),
+    )
+    assert other.status_code == 201, other.text
+    accepted = result["accepted"] + other.json()["accepted"]
+    unreleased = httpx.get(f"{base_url}/v1/views/financial_typologies", headers=ngo)
+    assert unreleased.status_code == 409
+    assert unreleased.json()["type"].endswith("/no-release")
+    release = cut_release(base_url, _token(base_url, orgs["beacon-ops"]), "financial_indicators")
+
     # Share: the NGO queries a permitted view and gets suppressed aggregates only.
     listed = httpx.get(f"{base_url}/v1/views", headers=ngo).json()
     names = {v["name"] for v in listed["views"]}
@@ -126,6 +144,7 @@ def test_collect_to_share_end_to_end(
     )
     assert view.status_code == 200, view.text
     payload = view.json()
+    assert payload["release"] == release["id"]
     k = payload["min_k"]
     assert k >= 3
     assert payload["suppressed_cells"] > 0
@@ -136,7 +155,7 @@ def test_collect_to_share_end_to_end(
         for row in payload["rows"]
     )
     # Not doubled: the published total never exceeds what was accepted once.
-    assert sum(row["record_count"] for row in payload["rows"]) <= result["accepted"]
+    assert sum(row["record_count"] for row in payload["rows"]) <= accepted
 
     # Denied: a view without a grant, a dimension outside the grant, and raw identifiers.
     denied_view = httpx.get(f"{base_url}/v1/views/supply_chain_risk", headers=ngo)

@@ -155,6 +155,7 @@ def test_stuck_record_whose_commit_landed_is_finished(stack: Stack) -> None:
         "incident_reports",
         pa.table({"report_id": ["rep-x"]}),
         batch_id=stuck.id,
+        org=stuck.org,
     )
     r = stack.upload(body, key="stuck")
     assert r.status_code == 200

@@ -31,6 +31,7 @@ from gateway.auth.service import create_client, create_org
 from gateway.auth.tokens import TokenService
 from gateway.settings import Settings
 from gateway.store.delta import QUARANTINE_DIR, DeltaStore
+from tests.e2e.helpers import cut_release
 
 REPO = Path(__file__).resolve().parents[2]
 DATASETS = (
@@ -45,12 +46,14 @@ SEED_KEY = "seed-upload-0001"  # the Idempotency-Key of the NGO's seeded batch
 # org slug → sector; client name → (org slug, roles)
 ORGS = {
     "safe-harbour": "ngo",
+    "freedom-network": "ngo",
     "northbank": "financial",
     "beacon-ops": "public",
 }
 CLIENTS: dict[str, tuple[str, list[str]]] = {
     "ngo_uploader": ("safe-harbour", ["uploader"]),
     "ngo_analyst": ("safe-harbour", ["analyst"]),
+    "ngo2_uploader": ("freedom-network", ["uploader"]),
     "bank": ("northbank", ["uploader", "analyst"]),
     "governance": ("beacon-ops", ["governance"]),
     "admin": ("beacon-ops", ["admin"]),
@@ -153,12 +156,18 @@ def seed_clients(settings: Settings, engine: Engine) -> dict[str, tuple[str, str
 
 
 def seed_batches(gw: Gateway) -> None:
-    """One NGO batch with quarantined rows and one bank batch, so every table has data."""
+    """NGO batches (one with quarantined rows), one bank batch, and a release of the NGOs' data.
+
+    Views read releases only, and a release needs two contributing organisations.
+    """
     ngo_rows, _ = inject_errors(generate("incident_reports", 40, seed=7), 0.1, seed=2)
     r = gw.upload(csv_bytes(ngo_rows), who="ngo_uploader", key=SEED_KEY)
     assert r.status_code == 201, r.text
     assert r.json()["rejected"] > 0
     gw.batches["safe-harbour"] = r.json()["batch_id"]
+    r = gw.upload(csv_bytes(generate("incident_reports", 20, seed=8)), who="ngo2_uploader")
+    assert r.status_code == 201, r.text
+    cut_release(gw.url, gw.auth("governance"), "incident_reports")
     bank_rows = generate("financial_indicators", 40, seed=7)
     r = gw.upload(csv_bytes(bank_rows), who="bank", dataset="financial_indicators")
     assert r.status_code == 201, r.text

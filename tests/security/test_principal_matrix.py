@@ -38,6 +38,12 @@ def _upload(gw: Gateway, who: str | None) -> httpx.Response:
     return gw.upload(BODY, who=who, key=f"matrix-{uuid.uuid4()}")
 
 
+def _cut(gw: Gateway, who: str | None) -> httpx.Response:
+    # Nothing was ever committed to open_source_items: a permitted cut is refused as unchanged.
+    body = {"dataset": "open_source_items"}
+    return httpx.post(f"{gw.url}/v1/admin/releases", json=body, headers=gw.auth(who), timeout=30)
+
+
 def _getter(path: str) -> Callable[[Gateway, str | None], httpx.Response]:
     def run(gw: Gateway, who: str | None) -> httpx.Response:
         url = gw.url + path.format(batch=gw.batches["safe-harbour"])
@@ -53,6 +59,9 @@ ENDPOINTS: dict[str, Callable[[Gateway, str | None], httpx.Response]] = {
     "views-list": _getter("/v1/views"),
     "view-query": _getter("/v1/views/incident_hotspots?group_by=country"),
     "audit-events": _getter("/v1/audit/events?limit=5"),
+    "release-cut": _cut,
+    "releases-admin": _getter("/v1/admin/releases"),
+    "releases-list": _getter("/v1/releases"),
 }
 
 # (endpoint, principal) → (status, problem type or None for success)
@@ -107,6 +116,30 @@ EXPECTED: dict[str, dict[str, tuple[int, str | None]]] = {
         "admin": (200, None),
         "anonymous": E401,
     },
+    "release-cut": {
+        "own-uploader": SCOPE,
+        "own-analyst": SCOPE,
+        "other-org": SCOPE,
+        "governance": (409, "release-unchanged"),  # past the scope check, nothing to release
+        "admin": (409, "release-unchanged"),
+        "anonymous": E401,
+    },
+    "releases-admin": {
+        "own-uploader": SCOPE,
+        "own-analyst": SCOPE,
+        "other-org": SCOPE,
+        "governance": (200, None),
+        "admin": (200, None),
+        "anonymous": E401,
+    },
+    "releases-list": {
+        "own-uploader": SCOPE,
+        "own-analyst": (200, None),
+        "other-org": (200, None),
+        "governance": (200, None),
+        "admin": SCOPE,
+        "anonymous": E401,
+    },
 }
 
 
@@ -152,6 +185,12 @@ def _check_allowed(gw: Gateway, cell: Cell, body: Any) -> None:
         }
     elif cell.endpoint == "audit-events":
         assert body["items"], "the seeded uploads are on the trail"
+    elif cell.endpoint == "releases-admin":
+        assert [r["dataset"] for r in body["releases"]] == ["incident_reports"]
+        assert body["releases"][0]["added_orgs"] == 2
+    elif cell.endpoint == "releases-list":
+        assert [r["dataset"] for r in body["releases"]] == ["incident_reports"]
+        assert set(body["releases"][0]) == {"id", "dataset", "cut_at", "previous_id"}
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=[c.id for c in CELLS])

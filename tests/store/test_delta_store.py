@@ -42,8 +42,8 @@ def test_no_table_before_first_append(store: DeltaStore) -> None:
 
 def test_append_is_one_commit_with_system_columns(store: DeltaStore) -> None:
     when = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
-    v0 = store.append("incident_reports", _rows(3), batch_id="b1", ingested_at=when)
-    v1 = store.append("incident_reports", _rows(2, 10), batch_id="b2")
+    v0 = store.append("incident_reports", _rows(3), batch_id="b1", org="org-a", ingested_at=when)
+    v1 = store.append("incident_reports", _rows(2, 10), batch_id="b2", org="org-a")
     assert (v0, v1) == (0, 1)
     data = store.dataset("incident_reports")
     assert data is not None
@@ -62,8 +62,8 @@ def test_append_is_one_commit_with_system_columns(store: DeltaStore) -> None:
 
 
 def test_time_travel_reads_a_past_version(store: DeltaStore) -> None:
-    store.append("incident_reports", _rows(3), batch_id="b1")
-    store.append("incident_reports", _rows(4), batch_id="b2")
+    store.append("incident_reports", _rows(3), batch_id="b1", org="org-a")
+    store.append("incident_reports", _rows(4), batch_id="b2", org="org-a")
     past = store.dataset("incident_reports", version=0)
     assert past is not None and past.count_rows() == 3
 
@@ -112,12 +112,12 @@ def test_ping_fails_for_an_unreachable_endpoint(tmp_path: Path) -> None:
 
 
 def test_concurrent_appends_all_land_once(store: DeltaStore) -> None:
-    store.append("incident_reports", _rows(1), batch_id="seed")
+    store.append("incident_reports", _rows(1), batch_id="seed", org="org-a")
     errors: list[BaseException] = []
 
     def _write(i: int) -> None:
         try:
-            store.append("incident_reports", _rows(10, i * 10), batch_id=f"c{i}")
+            store.append("incident_reports", _rows(10, i * 10), batch_id=f"c{i}", org="org-a")
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -135,7 +135,7 @@ def test_concurrent_appends_all_land_once(store: DeltaStore) -> None:
 
 def test_compact_keeps_rows(store: DeltaStore) -> None:
     for i in range(3):
-        store.append("incident_reports", _rows(5, i * 5), batch_id=f"b{i}")
+        store.append("incident_reports", _rows(5, i * 5), batch_id=f"b{i}", org="org-a")
     store.compact("incident_reports")
     data = store.dataset("incident_reports")
     assert data is not None and data.count_rows() == 15
@@ -143,10 +143,10 @@ def test_compact_keeps_rows(store: DeltaStore) -> None:
 
 
 def test_write_errors_do_not_carry_row_values(store: DeltaStore) -> None:
-    store.append("incident_reports", _rows(1), batch_id="b1")
+    store.append("incident_reports", _rows(1), batch_id="b1", org="org-a")
     bad = pa.table({"report_id": pa.array(["SECRET-VALUE", None], pa.string())})
     with pytest.raises(StoreWriteError) as info:
-        store.append("incident_reports", bad, batch_id="b2")
+        store.append("incident_reports", bad, batch_id="b2", org="org-a")
     assert "SECRET" not in str(info.value)
     assert info.value.__suppress_context__
     assert not store.has_batch("incident_reports", "b2")

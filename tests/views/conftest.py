@@ -1,4 +1,8 @@
-"""A test app with the real views router, real embedded policy engine and a real Delta store."""
+"""A test app with the real views router, embedded policy engine, Delta store and SQLite DB.
+
+Views read releases only, so a test loads data with ``publish`` (two partners' batches, then a
+checked release cut) or ``append`` followed by ``cut_release``.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,19 @@ from typing import Any
 import pyarrow as pa
 import pytest
 from fastapi import FastAPI, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from gateway.auth.principal import Principal, scopes_for_roles
 from gateway.contracts.registry import ContractRegistry
+from gateway.db import build_engine
 from gateway.deps import get_principal
+from gateway.migrations import upgrade_schema
 from gateway.policy.embedded import EmbeddedPolicyEngine
 from gateway.problems import install_error_handlers
+from gateway.releases.models import Release
+from gateway.releases.service import ReleaseService
+from gateway.settings import PrivacySettings, Settings
 from gateway.store.delta import DeltaStore
 from gateway.views.definitions import ViewRegistry
 from gateway.views.router import router
@@ -81,8 +92,26 @@ def policy() -> Iterator[EmbeddedPolicyEngine]:
 
 
 @pytest.fixture
-def ctx(store: DeltaStore, registry: ViewRegistry, policy: Any) -> SimpleNamespace:
-    return SimpleNamespace(views=registry, store=store, policy=policy, audit=RecordingAudit())
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A real (SQLite) metadata DB for the release records; tests/releases covers PostgreSQL."""
+    settings = Settings(data_dir=tmp_path / "var")
+    db = build_engine(settings)
+    upgrade_schema(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def ctx(store: DeltaStore, registry: ViewRegistry, policy: Any, engine: Engine) -> SimpleNamespace:
+    return SimpleNamespace(
+        views=registry,
+        store=store,
+        policy=policy,
+        audit=RecordingAudit(),
+        engine=engine,
+        contracts=ContractRegistry.load(REPO / "contracts"),
+        privacy=PrivacySettings(),
+    )
 
 
 @pytest.fixture
@@ -109,5 +138,24 @@ def as_(name: str) -> dict[str, str]:
     return {"x-test-principal": name}
 
 
-def append(store: DeltaStore, dataset: str, table: pa.Table, batch: str = "b1") -> None:
-    store.append(dataset, table, batch_id=batch)
+def append(
+    store: DeltaStore, dataset: str, table: pa.Table, batch: str = "b1", org: str = "partner-x"
+) -> None:
+    store.append(dataset, table, batch_id=batch, org=org)
+
+
+def cut_release(ctx: SimpleNamespace, dataset: str) -> Release:
+    """Cut a release through the real service (the difference check included)."""
+    service = ReleaseService(
+        store=ctx.store, contracts=ctx.contracts, audit=ctx.audit, settings=ctx.privacy
+    )
+    with Session(ctx.engine, expire_on_commit=False) as session:
+        return service.cut(session, dataset=dataset, actor="test")
+
+
+def publish(ctx: SimpleNamespace, dataset: str, table: pa.Table, batch: str = "b1") -> Release:
+    """Commit ``table`` as two partners' batches (halves), then cut a release."""
+    half = table.num_rows // 2
+    append(ctx.store, dataset, table.slice(0, half), f"{batch}-x", "partner-x")
+    append(ctx.store, dataset, table.slice(half), f"{batch}-y", "partner-y")
+    return cut_release(ctx, dataset)

@@ -15,12 +15,13 @@ import pytest
 from connectors.synthetic.synth import generate
 from gateway.policy.errors import PolicyUnavailableError
 from gateway.store.delta import DeltaStore
-from tests.views.conftest import TestClient, append, as_
+from tests.views.conftest import TestClient, as_, publish
 
 
 @pytest.fixture
-def loaded(store: DeltaStore) -> DeltaStore:
-    append(store, "incident_reports", generate("incident_reports", 3000, seed=7))
+def loaded(ctx: SimpleNamespace) -> DeltaStore:
+    publish(ctx, "incident_reports", generate("incident_reports", 3000, seed=7))
+    store: DeltaStore = ctx.store
     return store
 
 
@@ -148,10 +149,37 @@ def test_csv_and_arrow_carry_the_same_rows(client: TestClient, loaded: DeltaStor
     assert json.loads(reader.schema.metadata[b"beacon.min_k"]) == 10
 
 
-def test_empty_dataset_gives_empty_result(client: TestClient) -> None:
+def test_every_format_names_the_release_it_answers_from(
+    client: TestClient, ctx: SimpleNamespace
+) -> None:
+    first = publish(ctx, "incident_reports", generate("incident_reports", 400, seed=7))
+    url = "/v1/views/incident_hotspots?group_by=country"
+    assert client.get(url, headers=as_("ngo")).json()["release"] == first.id
+    second = publish(ctx, "incident_reports", generate("incident_reports", 400, seed=8), "b2")
+    assert second.previous_id == first.id
+    body = client.get(url, headers=as_("ngo")).json()
+    assert body["release"] == second.id
+    csv = client.get(url + "&format=csv", headers=as_("ngo"))
+    assert csv.headers["x-beacon-release"] == second.id
+    arrow = client.get(url + "&format=arrow", headers=as_("ngo"))
+    assert json.loads(ipc.open_stream(arrow.content).schema.metadata[b"beacon.release"]) == (
+        second.id
+    )
+    old = client.get(f"{url}&as_of={first.id}", headers=as_("ngo")).json()
+    assert old["release"] == first.id
+    assert sum(r["report_count"] for r in old["rows"]) < sum(
+        r["report_count"] for r in body["rows"]
+    )
+    assert ctx.audit.events[-1]["detail"]["release"] == first.id
+
+
+def test_dataset_without_a_release_is_409_no_release(client: TestClient) -> None:
+    # Views read releases only; an empty (or never released) dataset has none.
     response = client.get("/v1/views/financial_typologies?group_by=country", headers=as_("bank"))
-    assert response.status_code == 200
-    assert response.json()["rows"] == [] and response.json()["suppressed_cells"] == 0
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"].endswith("/no-release")
+    assert "rows" not in response.json()
 
 
 def test_grand_total_and_time_dims(client: TestClient, loaded: DeltaStore) -> None:

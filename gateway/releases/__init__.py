@@ -1,0 +1,1 @@
+"""Releases: frozen, checked Delta versions of a dataset — the only thing views read."""

@@ -1,0 +1,63 @@
+"""HTTP: cut and list releases (governance), list published releases (analysts)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from gateway.auth.principal import Principal
+from gateway.context import AppContext
+from gateway.deps import Analyst, CtxDep, SessionDep, require_scopes
+from gateway.releases.schemas import (
+    ReleaseCreate,
+    ReleasePublic,
+    ReleasePublicList,
+    ReleaseRead,
+    ReleaseReadList,
+)
+from gateway.releases.service import ReleaseService
+
+router = APIRouter(tags=["releases"])
+
+ReleaseAdmin = Annotated[Principal, Depends(require_scopes("releases:write"))]
+DatasetQuery = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+def release_service(ctx: AppContext) -> ReleaseService:
+    return ReleaseService(
+        store=ctx.store, contracts=ctx.contracts, audit=ctx.audit, settings=ctx.settings.privacy
+    )
+
+
+@router.post("/v1/admin/releases", status_code=201, summary="Cut a release of a dataset (checked)")
+def cut_release(
+    body: ReleaseCreate,
+    request: Request,
+    ctx: CtxDep,
+    session: SessionDep,
+    principal: ReleaseAdmin,
+) -> ReleaseRead:
+    release = release_service(ctx).cut(
+        session,
+        dataset=body.dataset,
+        actor=principal,
+        request_id=getattr(request.state, "request_id", None),
+    )
+    return ReleaseRead.model_validate(release)
+
+
+@router.get("/v1/admin/releases", summary="Every cut, published or refused, with counts")
+def list_all_releases(
+    ctx: CtxDep, session: SessionDep, principal: ReleaseAdmin, dataset: DatasetQuery = None
+) -> ReleaseReadList:
+    found = release_service(ctx).list_releases(session, dataset=dataset, include_refused=True)
+    return ReleaseReadList(releases=[ReleaseRead.model_validate(r) for r in found])
+
+
+@router.get("/v1/releases", summary="Published releases (what `as_of` may name)")
+def list_releases(
+    ctx: CtxDep, session: SessionDep, principal: Analyst, dataset: DatasetQuery = None
+) -> ReleasePublicList:
+    found = release_service(ctx).list_releases(session, dataset=dataset)
+    return ReleasePublicList(releases=[ReleasePublic.model_validate(r) for r in found])

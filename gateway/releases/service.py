@@ -1,0 +1,221 @@
+"""Release use cases: cut a checked release, find the one a view reads, list them.
+
+Defends against before/after differencing across commits (issue 7 #1): views never read the
+live table, only a release — a frozen Delta version pooling many batches — and a release is
+published only if what it adds to the previous one rests on at least ``release_min_rows``
+distinct entities from at least ``release_min_orgs`` organisations. A refused cut publishes
+nothing (it is recorded as 'refused'); its batches wait for the next cut. Cuts of one
+dataset are serialised by a database lock, so two cuts cannot both build on one previous.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from gateway.auth.principal import Principal
+from gateway.dblock import hold_until_commit
+from gateway.releases import repository as repo
+from gateway.releases.difference import Difference, difference
+from gateway.releases.errors import (
+    NoReleaseError,
+    ReleaseTooSmallError,
+    ReleaseUnchangedError,
+    UnknownReleaseError,
+)
+from gateway.releases.models import Release
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from gateway.audit.service import AuditLog
+    from gateway.contracts.registry import ContractRegistry
+    from gateway.settings import PrivacySettings
+    from gateway.store.delta import DeltaStore
+
+_EVERY_RE = re.compile(r"^([1-9][0-9]{0,4})([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_every(value: str | None) -> timedelta | None:
+    """``"7d"`` → 7 days (units m, h, d, w); ``None`` → no schedule."""
+    if value is None:
+        return None
+    match = _EVERY_RE.fullmatch(value)
+    if match is None:
+        raise ValueError(f"release_every must look like 7d or 12h, not {value[:16]!r}")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+@dataclass(frozen=True)
+class ReleaseService:
+    store: DeltaStore
+    contracts: ContractRegistry
+    audit: AuditLog
+    settings: PrivacySettings
+
+    def cut(
+        self,
+        session: Session,
+        *,
+        dataset: str,
+        actor: Principal | str,
+        request_id: str | None = None,
+    ) -> Release:
+        """Freeze the current Delta version of ``dataset`` as a release, if the check passes.
+
+        Raises ``ReleaseUnchangedError`` (nothing new since the previous release) or
+        ``ReleaseTooSmallError`` (recorded as 'refused'); both are audited.
+        """
+        contract = self.contracts.get(dataset)  # unknown dataset → 404
+        hold_until_commit(session, f"release:{dataset}")
+        previous = repo.latest_published(session, dataset)
+        version = self.store.version(dataset)
+        diff = self._difference(dataset, version, previous, contract.entity_key)
+        if version is None or diff.added.rows == 0:
+            session.rollback()  # release the lock
+            detail = _detail(dataset, None, previous, version, diff, "release_unchanged")
+            self._audit(actor, request_id, "refused", detail)
+            raise ReleaseUnchangedError(
+                f"nothing was committed to {dataset} since the previous release",
+                dataset=dataset,
+            )
+        published = (
+            diff.added.rows >= self.settings.release_min_rows
+            and diff.added.orgs >= self.settings.release_min_orgs
+        )
+        release = repo.add(
+            session,
+            Release(
+                dataset=dataset,
+                delta_version=version,
+                previous_id=previous.id if previous else None,
+                cut_by=_actor_name(actor)[:200],
+                row_count=diff.total.rows,
+                org_count=diff.total.orgs,
+                added_rows=diff.added.rows,
+                added_orgs=diff.added.orgs,
+                status="published" if published else "refused",
+            ),
+        )
+        reason = None if published else "release_too_small"
+        detail = _detail(dataset, release.id, previous, version, diff, reason)
+        self._audit(actor, request_id, "allow" if published else "refused", detail)
+        if not published:
+            raise ReleaseTooSmallError(
+                f"the batches since the previous release of {dataset} rest on "
+                f"{diff.added.rows} entities from {diff.added.orgs} organisation(s); a release "
+                f"needs at least {self.settings.release_min_rows} and "
+                f"{self.settings.release_min_orgs}",
+                dataset=dataset,
+                release_id=release.id,
+            )
+        return release
+
+    def latest(self, session: Session, dataset: str) -> Release | None:
+        """The newest published release of ``dataset``."""
+        return repo.latest_published(session, dataset)
+
+    def get(self, session: Session, release_id: str) -> Release | None:
+        """A release by id, whatever its status (governance reads refused ones too)."""
+        return repo.get(session, release_id)
+
+    def list_releases(
+        self, session: Session, *, dataset: str | None = None, include_refused: bool = False
+    ) -> Sequence[Release]:
+        return repo.list_releases(session, dataset=dataset, published_only=not include_refused)
+
+    def due(self, session: Session, *, now: datetime | None = None) -> list[str]:
+        """Datasets whose latest release is older than ``release_every`` (none if unset)."""
+        every = parse_every(self.settings.release_every)
+        if every is None:
+            return []
+        cutoff = (now or datetime.now(UTC)) - every
+        out = []
+        for dataset in self.contracts.datasets():
+            latest = repo.latest_published(session, dataset)
+            if latest is None or latest.cut_at <= cutoff:
+                out.append(dataset)
+        return out
+
+    def _difference(
+        self, dataset: str, version: int | None, previous: Release | None, entity: str | None
+    ) -> Difference:
+        current = None if version is None else self.store.dataset(dataset, version=version)
+        before = (
+            None
+            if previous is None
+            else self.store.dataset(dataset, version=previous.delta_version)
+        )
+        return difference(current, before, entity_key=entity)
+
+    def _audit(
+        self, actor: Principal | str, request_id: str | None, outcome: str, detail: dict[str, Any]
+    ) -> None:
+        self.audit.record(
+            kind="release.cut",
+            action="release.cut",
+            outcome=outcome,
+            actor=actor if isinstance(actor, Principal) else None,
+            actor_subject=actor if isinstance(actor, str) else None,
+            resource=f"dataset:{detail['dataset']}",
+            request_id=request_id,
+            detail=detail,
+        )
+
+
+def _detail(
+    dataset: str,
+    release_id: str | None,
+    previous: Release | None,
+    version: int | None,
+    diff: Difference,
+    reason: str | None,
+) -> dict[str, Any]:
+    """Audit detail: ids and counts only."""
+    return {
+        "dataset": dataset,
+        "release_id": release_id,
+        "delta_version": version,
+        "previous_id": previous.id if previous else None,
+        "rows": diff.total.rows,
+        "orgs": diff.total.orgs,
+        "added_rows": diff.added.rows,
+        "added_orgs": diff.added.orgs,
+        "reason": reason,
+    }
+
+
+@dataclass(frozen=True)
+class SessionReleases:
+    """The read side views need, bound to one request's session."""
+
+    session: Session
+
+    def latest(self, dataset: str) -> Release | None:
+        return repo.latest_published(self.session, dataset)
+
+    def get(self, release_id: str) -> Release | None:
+        return repo.get(self.session, release_id)
+
+
+def release_to_read(releases: SessionReleases, dataset: str, as_of: str | None) -> Release:
+    """The published release a view of ``dataset`` reads: the latest, or ``as_of`` (an id)."""
+    if as_of is None:
+        release = releases.latest(dataset)
+        if release is None:
+            raise NoReleaseError(
+                f"no release of dataset {dataset} has been published yet", dataset=dataset
+            )
+        return release
+    release = releases.get(as_of)
+    if release is None or release.dataset != dataset or release.status != "published":
+        raise UnknownReleaseError(f"no published release {as_of[:40]!r} of dataset {dataset}")
+    return release
+
+
+def _actor_name(actor: Principal | str) -> str:
+    return f"{actor.org}/{actor.subject}" if isinstance(actor, Principal) else actor
