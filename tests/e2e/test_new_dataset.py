@@ -24,7 +24,7 @@ from gateway.db import build_engine
 from gateway.migrations import upgrade_schema
 from gateway.serving import serve_in_thread
 from gateway.settings import Settings
-from tests.e2e.helpers import bearer
+from tests.e2e.helpers import bearer, cut_release
 
 pytestmark = [pytest.mark.integration]
 
@@ -126,11 +126,13 @@ def fifth_dataset(tmp_path: Path) -> Settings:
     s.database.url = SecretStr(f"sqlite:///{tmp_path / 'beacon.db'}")
     s.store.uri = str(tmp_path / "store")
     s.policy.policy_dir = policies
+    s.privacy.release_min_orgs = 1  # one contributing partner in this temporary hub
     return s
 
 
 @pytest.fixture
-def shelter_ngo(fifth_dataset: Settings) -> tuple[str, str]:
+def accounts(fifth_dataset: Settings) -> dict[str, tuple[str, str]]:
+    """The shelter NGO (uploads and queries) and the hub's governance client (cuts releases)."""
     engine = build_engine(fifth_dataset)
     upgrade_schema(engine)
     with Session(engine) as session:
@@ -138,8 +140,21 @@ def shelter_ngo(fifth_dataset: Settings) -> tuple[str, str]:
         client, secret = create_client(
             session, org_slug="safe-harbour", roles=["uploader", "analyst"]
         )
+        create_org(session, slug="hub-ops", name="Hub operations", sector="government")
+        governance, governance_secret = create_client(
+            session, org_slug="hub-ops", roles=["governance"]
+        )
+        made = {
+            "ngo": (client.client_id, secret),
+            "governance": (governance.client_id, governance_secret),
+        }
     engine.dispose()
-    return client.client_id, secret
+    return made
+
+
+@pytest.fixture
+def shelter_ngo(accounts: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    return accounts["ngo"]
 
 
 @pytest.fixture
@@ -161,8 +176,9 @@ def _csv() -> bytes:
 
 
 def test_a_fifth_dataset_uploads_and_queries_end_to_end(
-    base_url: str, shelter_ngo: tuple[str, str]
+    base_url: str, accounts: dict[str, tuple[str, str]]
 ) -> None:
+    shelter_ngo = accounts["ngo"]
     auth = bearer(base_url, *shelter_ngo)
     up = httpx.post(
         f"{base_url}/v1/datasets/shelter_referrals/batches",
@@ -173,6 +189,7 @@ def test_a_fifth_dataset_uploads_and_queries_end_to_end(
     assert up.status_code == 201, up.text
     assert (up.json()["accepted"], up.json()["rejected"]) == (19, 1)
 
+    cut_release(base_url, bearer(base_url, *accounts["governance"]), "shelter_referrals")
     listed = httpx.get(f"{base_url}/v1/views", headers=auth)
     assert "shelter_services" in {v["name"] for v in listed.json()["views"]}
     view = httpx.get(

@@ -20,13 +20,6 @@ SERVER_STACK = ("fastapi", "uvicorn", "sqlmodel", "duckdb", "deltalake", "great_
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-# Until issue 6's contracts branch lands, the contract errors subclass the gateway's
-# FastAPI-bound error base, so the partner line cannot import them. Strict: once that import is
-# gone this must pass (delete the marker then).
-_CONTRACTS_NEED_SERVER = "from gateway.errors import" in (
-    REPO / "gateway" / "contracts" / "errors.py"
-).read_text(encoding="utf-8")
-
 
 def _uv() -> str:
     found = Path(sys.executable).with_name("uv")
@@ -67,12 +60,6 @@ def test_server_stack_is_not_installed(connect_venv: Path) -> None:
     assert _run(connect_venv / "bin" / "python", "-c", probe, *SERVER_STACK).strip() == "[]"
 
 
-@pytest.mark.xfail(
-    _CONTRACTS_NEED_SERVER,
-    reason="gateway/contracts/errors.py still imports gateway.errors (FastAPI, structlog)",
-    raises=AssertionError,
-    strict=True,
-)
 def test_beacon_connect_help_and_validate_run(connect_venv: Path, tmp_path: Path) -> None:
     exe = connect_venv / "bin" / "beacon-connect"
     env = {
