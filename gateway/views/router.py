@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from gateway.deps import Analyst, CtxDep
+from gateway.deps import Analyst, RequestIdDep, SessionDep
+from gateway.views.deps import ViewServiceDep
 from gateway.views.errors import InvalidViewQueryError
 from gateway.views.render import MEDIA_TYPES, headers, render
-from gateway.views.service import ViewService
 
 router = APIRouter(prefix="/v1/views", tags=["views"])
 
@@ -20,18 +20,12 @@ MAX_FILTER_VALUES = 200
 MAX_VALUE_LENGTH = 128
 
 
-def _service(ctx: Any) -> ViewService:
-    return ViewService(views=ctx.views, store=ctx.store, policy=ctx.policy, audit=ctx.audit)
-
-
-def _request_id(request: Request) -> str | None:
-    return getattr(request.state, "request_id", None)
-
-
 @router.get("", summary="Views the caller may query, with permitted dimensions and k")
-def list_views(request: Request, ctx: CtxDep, principal: Analyst) -> dict[str, Any]:
-    views = _service(ctx).list_views(principal, request_id=_request_id(request))
-    return {"views": views}
+def list_views(
+    views: ViewServiceDep, session: SessionDep, principal: Analyst, request_id: RequestIdDep
+) -> dict[str, Any]:
+    listed = views.list_views(session, principal=principal, request_id=request_id)
+    return {"views": listed}
 
 
 @router.get(
@@ -42,17 +36,20 @@ def list_views(request: Request, ctx: CtxDep, principal: Analyst) -> dict[str, A
 def query_view(
     view: str,
     request: Request,
-    ctx: CtxDep,
+    views: ViewServiceDep,
+    session: SessionDep,
     principal: Analyst,
+    request_id: RequestIdDep,
     group_by: Annotated[str, Query(max_length=1000)] = "",
     format: Annotated[Literal["json", "csv", "arrow"], Query()] = "json",
 ) -> Response:
-    result = _service(ctx).query(
-        principal,
+    result = views.query(
+        session,
+        principal=principal,
         view_name=view,
         group_by=[d.strip() for d in group_by.split(",") if d.strip()],
         filters=_filters(request),
-        request_id=_request_id(request),
+        request_id=request_id,
     )
     return Response(render(result, format), media_type=MEDIA_TYPES[format], headers=headers(result))
 
