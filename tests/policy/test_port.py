@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-
-from datetime import UTC, datetime, timedelta, timezone
-
 from pydantic import ValidationError
 
 from gateway.policy.port import (

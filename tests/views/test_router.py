@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
@@ -15,7 +14,7 @@ import pytest
 from gateway.demo.synth import generate
 from gateway.policy.errors import PolicyUnavailableError
 from gateway.store.delta import DeltaStore
-from tests.views.conftest import TestClient, append, as_
+from tests.views.conftest import TestClient, ViewsApp, append, as_
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def test_anonymous_and_uploader_only_are_refused(client: TestClient) -> None:
 
 
 def test_view_without_grant_is_403_with_reason_and_audited(
-    client: TestClient, ctx: SimpleNamespace, loaded: DeltaStore
+    client: TestClient, views_app: ViewsApp, loaded: DeltaStore
 ) -> None:
     response = client.get("/v1/views/open_source_coverage", headers=as_("bank"))
     assert response.status_code == 403
@@ -42,7 +41,12 @@ def test_view_without_grant_is_403_with_reason_and_audited(
     assert response.headers["content-type"].startswith("application/problem+json")
     assert body["reasons"] == ["no_grant_for_view"]
     assert "rows" not in body
-    assert ctx.audit.events[-1]["outcome"] == "deny"
+    (event,) = views_app.events("view.query")
+    assert event.outcome == "deny"
+    assert event.detail["reasons"] == ["no_grant_for_view"]
+    decision = event.detail["decision"]
+    assert decision["reasons"] == ["no_grant_for_view"] and decision["backend"] == "embedded"
+    assert len(decision["policy_revision"]) == 64 and decision["decision_id"]
 
 
 @pytest.mark.parametrize(
@@ -81,25 +85,34 @@ def test_unknown_view_is_404(client: TestClient) -> None:
 class _BrokenPolicy:
     name = "broken"
 
-    def decide(self, path: str, input: dict[str, Any]) -> Any:
+    def decide(self, path: str, input: Any, *, draft: Any = None) -> Any:
         raise PolicyUnavailableError("policy engine timed out")
 
 
 def test_policy_engine_failure_fails_closed(
-    client: TestClient, ctx: SimpleNamespace, loaded: DeltaStore
+    client: TestClient, views_app: ViewsApp, loaded: DeltaStore
 ) -> None:
-    ctx.policy = _BrokenPolicy()
+    views_app.use(policy=_BrokenPolicy())
     for path in ("/v1/views", "/v1/views/incident_hotspots?group_by=country"):
         response = client.get(path, headers=as_("ngo"))
         assert response.status_code == 503
         assert "rows" not in response.json() and "views" not in response.json()
+    # The engine being down is still on the trail: one error event per request.
+    assert [(e.kind, e.outcome) for e in views_app.events()] == [
+        ("view.list", "error"),
+        ("view.query", "error"),
+    ]
 
 
 # --- allowed ------------------------------------------------------------------------------
 
 
-def test_list_shows_only_permitted_views_and_dims(client: TestClient) -> None:
+def test_list_shows_only_permitted_views_and_dims(client: TestClient, views_app: ViewsApp) -> None:
     body = client.get("/v1/views", headers=as_("bank")).json()
+    (event,) = views_app.events()  # ONE event for the request, not one per view
+    assert (event.kind, event.outcome) == ("view.list", "allow")
+    assert sorted(event.detail["listed"]) == ["financial_typologies", "incident_hotspots"]
+    assert event.detail["considered"] == len(event.detail["decisions"]) == 4
     names = {v["name"] for v in body["views"]}
     assert names == {"incident_hotspots", "financial_typologies"}
     hotspots = next(v for v in body["views"] if v["name"] == "incident_hotspots")
@@ -110,7 +123,7 @@ def test_list_shows_only_permitted_views_and_dims(client: TestClient) -> None:
 
 
 def test_json_aggregate_suppresses_small_cells(
-    client: TestClient, ctx: SimpleNamespace, loaded: DeltaStore
+    client: TestClient, views_app: ViewsApp, loaded: DeltaStore
 ) -> None:
     response = client.get(
         "/v1/views/incident_hotspots?group_by=country,exploitation_type&filter[year]=2023",
@@ -122,10 +135,14 @@ def test_json_aggregate_suppresses_small_cells(
     assert body["rows"] and body["suppressed_cells"] > 0
     assert all(r["report_count"] >= 10 for r in body["rows"])
     assert set(body["rows"][0]) == {"country", "exploitation_type", "report_count", "victim_sum"}
-    event = ctx.audit.events[-1]
-    assert event["kind"] == "view.query" and event["outcome"] == "allow"
-    assert event["detail"]["rows"] == len(body["rows"])
-    assert "NG" not in json.dumps(event["detail"])  # counts and names only, never values
+    (event,) = views_app.events()  # one event per request, the feature's own
+    assert event.kind == "view.query" and event.outcome == "allow"
+    assert event.detail["rows"] == len(body["rows"])
+    assert event.detail["k"] == 10 and event.detail["filters"] == ["year"]
+    assert event.detail["decision"]["allow"] is True
+    assert event.detail["decision"]["obligations"]["min_k"] == 10
+    assert "NG" not in json.dumps(event.detail)  # counts and names only, never values
+    assert "2023" not in json.dumps(event.detail)  # filter names, never filter values
 
 
 def test_csv_and_arrow_carry_the_same_rows(client: TestClient, loaded: DeltaStore) -> None:
