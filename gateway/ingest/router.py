@@ -34,7 +34,7 @@ from gateway.ingest.deps import IngestServiceDep
 from gateway.ingest.errors import IdempotencyKeyError, PayloadTooLargeError
 from gateway.ingest.models import IngestBatch
 from gateway.ingest.schemas import BatchLinks, BatchRead, DatasetList, DatasetRead
-from gateway.ingest.service import Upload
+from gateway.ingest.upload import Upload
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 _SPOOL_IN_MEMORY = 16 << 20

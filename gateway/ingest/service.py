@@ -29,7 +29,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlmodel import Session
@@ -46,8 +46,9 @@ from gateway.ingest.errors import (
     IdempotencyConflictError,
 )
 from gateway.ingest.models import IngestBatch
+from gateway.ingest.upload import IngestResult, Upload, new_record
 from gateway.policy.errors import PolicyDeniedError
-from gateway.policy.port import INGEST_DECISION, PolicyInput, Resource, Subject
+from gateway.policy.port import INGEST_DECISION, PolicyInput, Resource
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -64,24 +65,6 @@ log = structlog.get_logger(__name__)
 DEFAULT_STALE_AFTER = timedelta(minutes=15)
 # Batch ids are UUID strings; anything else (NUL, which PostgreSQL refuses) is not looked up.
 _BATCH_ID_RE = re.compile(r"[A-Za-z0-9-]{1,36}")
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A spooled, hashed request body and what the headers said about it."""
-
-    dataset: str
-    idempotency_key: str
-    content_type: str
-    body: IO[bytes]
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    batch: IngestBatch
-    replayed: bool
 
 
 @dataclass
@@ -225,7 +208,7 @@ class IngestService:
                 raise BatchInProgressError("another request is processing this batch; retry later")
             batch = existing
         else:
-            batch = _new_record(principal, upload, contract, counts)
+            batch = new_record(principal, upload, contract, counts)
             if not repo.insert(session, batch):
                 raced = repo.get_by_key(session, principal.org, upload.idempotency_key)
                 done = self._resolve_existing(session, raced, upload, attempt) if raced else None
@@ -241,12 +224,7 @@ class IngestService:
         decision = self.policy.decide(
             INGEST_DECISION,
             PolicyInput(
-                subject=Subject(
-                    org=principal.org,
-                    sector=principal.sector,
-                    roles=tuple(sorted(principal.roles)),
-                    purpose=principal.purpose,
-                ),
+                subject=principal.policy_subject(),
                 action="batch.write",
                 resource=Resource(dataset=dataset),
             ),
@@ -332,25 +310,3 @@ class IngestService:
 
 def _final(batch: IngestBatch) -> Outcome:
     return Outcome.ACCEPTED if batch.accepted else Outcome.REJECTED
-
-
-def _new_record(
-    principal: Principal,
-    upload: Upload,
-    contract: Contract,
-    counts: tuple[int, int, dict[str, int]],
-) -> IngestBatch:
-    accepted, rejected, reasons = counts
-    return IngestBatch(
-        org=principal.org,
-        dataset=upload.dataset,
-        contract_version=contract.version,
-        idempotency_key=upload.idempotency_key,
-        body_sha256=upload.sha256,
-        content_type=upload.content_type,
-        body_bytes=upload.size,
-        accepted=accepted,
-        rejected=rejected,
-        reasons=reasons,
-        uploaded_by=principal.subject,
-    )

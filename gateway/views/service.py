@@ -27,7 +27,6 @@ from gateway.policy.port import (
     Obligations,
     PolicyInput,
     Resource,
-    Subject,
 )
 from gateway.views.definitions import ViewRegistry
 from gateway.views.disclosure import MAX_DIMS, encode_keys, protect_cells
@@ -221,12 +220,7 @@ def _input(
     filters: Mapping[str, Sequence[str]] | None = None,
 ) -> PolicyInput:
     return PolicyInput(
-        subject=Subject(
-            org=principal.org,
-            sector=principal.sector,
-            roles=tuple(sorted(principal.roles)),
-            purpose=principal.purpose,
-        ),
+        subject=principal.policy_subject(),
         action=action,
         resource=Resource(
             dataset=view.dataset,
