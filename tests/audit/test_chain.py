@@ -6,6 +6,7 @@ import itertools
 import threading
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -158,3 +159,24 @@ def test_concurrent_appends_keep_one_chain(settings: Settings, engine: Engine) -
     assert not errors, errors
     result = logs[0].verify()
     assert result.ok and result.checked == 8 * 15
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # advisory locks: PG only
+def test_appends_do_not_wait_for_a_schema_migration(engine: Engine) -> None:
+    """The chain lock has a key of its own: a migration holding its lock does not stall audit."""
+    assert engine.dialect.name == "postgresql"
+    from gateway.audit.service import AUDIT_LOCK_KEY
+    from gateway.migrations import _PG_LOCK_KEY
+
+    assert AUDIT_LOCK_KEY != _PG_LOCK_KEY
+    with engine.connect() as migrating:
+        migrating.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_KEY})
+        try:
+            log = AuditLog(engine)
+            with Session(engine) as session:
+                session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+                log.append(session, Probe(i=1))
+                session.commit()
+        finally:
+            migrating.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
+    assert log.verify().checked == 1
