@@ -25,7 +25,7 @@ def test_values_come_back_under_their_key_and_close_in_reverse() -> None:
 def test_a_key_is_provided_once_and_a_missing_one_is_named() -> None:
     providers = Providers()
     providers.add(NUMBER, 1)
-    with pytest.raises(ValueError, match="test.number"):
+    with pytest.raises(ValueError, match=r"test\.number"):
         providers.add(NUMBER, 2)
-    with pytest.raises(LookupError, match="test.word"):
+    with pytest.raises(LookupError, match=r"test\.word"):
         providers.get(WORD)
