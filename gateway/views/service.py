@@ -141,7 +141,12 @@ class ViewService:
             update = {"outcome": Outcome.DENY, "reasons": list(reasons), "decision": facts}
             self._write(session, event.model_copy(update=update))
             raise PolicyDeniedError(reasons or ("denied",))
-        result = self._run(view, group, wanted, decision.obligations)
+        try:
+            result = self._run(view, group, wanted, decision.obligations)
+        except Exception:  # an allowed query that failed is on the trail too
+            session.rollback()
+            self._write(session, event.model_copy(update={"decision": facts}))
+            raise
         allowed = {
             "outcome": Outcome.ALLOW,
             "k": result.min_k,

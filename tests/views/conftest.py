@@ -67,9 +67,9 @@ class ViewsApp:
     registry: ViewRegistry
     store: DeltaStore
 
-    def use(self, *, policy: Any) -> None:
+    def use(self, *, policy: Any, store: Any = None) -> None:
         service = ViewService(
-            views=self.registry, store=self.store, policy=policy, audit=self.audit
+            views=self.registry, store=store or self.store, policy=policy, audit=self.audit
         )
         self.app.dependency_overrides[get_view_service] = lambda: service
 

@@ -104,6 +104,22 @@ def test_policy_engine_failure_fails_closed(
     ]
 
 
+class _BrokenStore:
+    def dataset(self, name: str) -> Any:
+        raise OSError("bucket unreachable")
+
+
+def test_allowed_query_that_fails_is_audited_once(
+    client: TestClient, views_app: ViewsApp, policy: Any
+) -> None:
+    views_app.use(policy=policy, store=_BrokenStore())
+    with pytest.raises(OSError):
+        client.get("/v1/views/incident_hotspots?group_by=country", headers=as_("ngo"))
+    (event,) = views_app.events()
+    assert (event.kind, event.outcome) == ("view.query", "error")
+    assert event.detail["decision"]["allow"] is True  # the decision's facts are kept
+
+
 # --- allowed ------------------------------------------------------------------------------
 
 
