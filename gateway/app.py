@@ -10,53 +10,72 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI, Request, Response
 
-from gateway.context import AppContext
 from gateway.logging import configure_logging
 from gateway.problems import install_error_handlers
+from gateway.providers import Providers
 from gateway.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 
-def build_context(settings: Settings) -> AppContext:
-    """Build the process-wide components (also used by the CLI without HTTP)."""
+def build_providers(settings: Settings) -> Providers:
+    """Build every process-wide component once, each under its feature's key.
+
+    A new feature adds one line here: ``providers.add(ITS_KEY, build_its_service(...))``
+    (with ``close=`` when it holds resources), and reads it back through its ``deps.py``.
+    """
+    from gateway.audit.deps import AUDIT_LOG
     from gateway.audit.service import AuditLog
+    from gateway.auth.deps import ACCOUNT_SERVICE, TOKEN_SERVICE
+    from gateway.auth.service import AccountService
     from gateway.auth.tokens import TokenService
     from gateway.contracts.registry import ContractRegistry
-    from gateway.contracts.validate import get_validator
-    from gateway.db import build_engine
+    from gateway.db import open_database
+    from gateway.deps import ENGINE, SETTINGS
     from gateway.grants.check import check_grants_file, grants_file
-    from gateway.migrations import upgrade_schema
-    from gateway.policy.audited import AuditedPolicyEngine
+    from gateway.health.deps import READINESS
+    from gateway.health.service import Readiness, ping_database
+    from gateway.ingest.deps import INGEST_SERVICE
+    from gateway.ingest.service import build_ingest_service
+    from gateway.policy.deps import POLICY_ENGINE
     from gateway.policy.factory import build_policy_engine
+    from gateway.releases.deps import RELEASE_SERVICE
+    from gateway.releases.service import ReleaseService
     from gateway.store.delta import DeltaStore
     from gateway.views.definitions import ViewRegistry
+    from gateway.views.deps import VIEW_SERVICE
+    from gateway.views.service import ViewService
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = build_engine(settings)
-    upgrade_schema(engine)
-    audit = AuditLog(engine)
-    contracts = ContractRegistry.load(settings.contracts_dir)
-    validator = get_validator(settings.ingest.validator)
-    for dataset in contracts.datasets():
-        validator.prepare(contracts.get(dataset))
-    views = ViewRegistry.load(settings.resolved_views_dir, contracts)
+    providers = Providers()
     try:
-        check_grants_file(grants_file(settings.policy), views.all(), contracts.datasets())
-    except Exception:
-        views.close()
-        engine.dispose()
+        providers.add(SETTINGS, settings)
+        contracts = ContractRegistry.load(settings.contracts_dir)
+        registry = ViewRegistry.load(settings.resolved_views_dir, contracts)
+        check_grants_file(grants_file(settings.policy), registry.all(), contracts.datasets())
+        engine = open_database(settings)
+        providers.add(ENGINE, engine, close=engine.dispose)
+        audit = providers.add(AUDIT_LOG, AuditLog(engine))
+        store = DeltaStore.from_settings(settings)
+        policy = build_policy_engine(settings)
+        providers.add(POLICY_ENGINE, policy, close=policy.close)
+        providers.add(TOKEN_SERVICE, TokenService.from_settings(settings, engine))
+        providers.add(ACCOUNT_SERVICE, AccountService(audit=audit))
+        ingest = build_ingest_service(
+            settings, contracts=contracts, store=store, policy=policy, audit=audit
+        )
+        providers.add(INGEST_SERVICE, ingest)
+        releases = ReleaseService(
+            store=store, contracts=contracts, audit=audit, settings=settings.privacy
+        )
+        providers.add(RELEASE_SERVICE, releases)
+        views = ViewService(views=registry, store=store, policy=policy, audit=audit)
+        providers.add(VIEW_SERVICE, views, close=views.close)
+        probes = {"database": ping_database(engine), "store": store.ping, "policy": policy.ping}
+        providers.add(READINESS, Readiness(probes))
+    except BaseException:
+        providers.close()
         raise
-    return AppContext(
-        settings=settings,
-        engine=engine,
-        store=DeltaStore.from_settings(settings),
-        policy=AuditedPolicyEngine(build_policy_engine(settings), audit),
-        contracts=contracts,
-        views=views,
-        tokens=TokenService.from_settings(settings, engine),
-        audit=audit,
-    )
+    return providers
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,15 +84,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        ctx = build_context(settings)
-        app.state.ctx = ctx
+        providers = build_providers(settings)
+        app.state.providers = providers
         log.info("gateway.started", policy_backend=settings.policy.backend, mode=settings.mode)
         try:
             yield
         finally:
-            ctx.policy.close()
-            ctx.views.close()
-            ctx.engine.dispose()
+            providers.close()
 
     app = FastAPI(
         title="Beacon gateway",

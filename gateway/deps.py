@@ -1,4 +1,7 @@
-"""Typed FastAPI dependencies shared by every feature router."""
+"""Typed FastAPI dependencies shared by every feature router: settings, DB session, principal.
+
+Each feature's own components (its service) come from that feature's ``deps.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +9,47 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from gateway.auth.deps import TokenServiceDep
 from gateway.auth.errors import InsufficientScopeError, InvalidTokenError
 from gateway.auth.principal import Principal
-from gateway.context import AppContext
+from gateway.providers import Key, provided
+from gateway.settings import Settings
+
+SETTINGS: Key[Settings] = Key("settings")
+ENGINE: Key[Engine] = Key("db.engine")
 
 
-def get_ctx(request: Request) -> AppContext:
-    ctx: AppContext = request.app.state.ctx
-    return ctx
+def get_settings(request: Request) -> Settings:
+    return provided(request, SETTINGS)
 
 
-CtxDep = Annotated[AppContext, Depends(get_ctx)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_session(ctx: CtxDep) -> Iterator[Session]:
-    with Session(ctx.engine) as session:
+def get_engine(request: Request) -> Engine:
+    return provided(request, ENGINE)
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_session(engine: EngineDep) -> Iterator[Session]:
+    with Session(engine) as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_principal(request: Request, ctx: CtxDep) -> Principal:
+def get_principal(request: Request, tokens: TokenServiceDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidTokenError("missing bearer token")
-    principal = ctx.tokens.verify(token.strip())
+    principal = tokens.verify(token.strip())
     request.state.principal = principal
     return principal
 
@@ -52,6 +67,13 @@ def require_scopes(*scopes: str) -> Callable[[Principal], Principal]:
 
     return _check
 
+
+def request_id(request: Request) -> str | None:
+    rid: str | None = getattr(request.state, "request_id", None)
+    return rid
+
+
+RequestIdDep = Annotated[str | None, Depends(request_id)]
 
 Uploader = Annotated[Principal, Depends(require_scopes("batches:write"))]
 BatchReader = Annotated[Principal, Depends(require_scopes("batches:read"))]

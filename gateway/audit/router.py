@@ -6,21 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from gateway.audit.deps import AuditLogDep
 from gateway.audit.schemas import AuditEventPage, AuditEventRead, AuditVerificationRead
-from gateway.deps import CtxDep, Governance
+from gateway.deps import Governance
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
 @router.get("/events", response_model=AuditEventPage, summary="Audit events in chain order")
 def list_events(
-    ctx: CtxDep,
+    audit: AuditLogDep,
     _principal: Governance,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     after_seq: Annotated[int | None, Query(ge=0)] = None,
     kind: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z][a-z0-9_.]*$")] = None,
 ) -> AuditEventPage:
-    events = ctx.audit.list_events(limit=limit, after_seq=after_seq, kind=kind)
+    events = audit.list_events(limit=limit, after_seq=after_seq, kind=kind)
     items = [AuditEventRead.model_validate(e, from_attributes=True) for e in events]
     return AuditEventPage(
         items=items, next_after_seq=items[-1].seq if len(items) == limit else None
@@ -28,8 +29,8 @@ def list_events(
 
 
 @router.get("/verify", response_model=AuditVerificationRead, summary="Verify the hash chain")
-def verify(ctx: CtxDep, _principal: Governance) -> AuditVerificationRead:
-    result = ctx.audit.verify()
+def verify(audit: AuditLogDep, _principal: Governance) -> AuditVerificationRead:
+    result = audit.verify()
     return AuditVerificationRead(
         ok=result.ok,
         checked=result.checked,

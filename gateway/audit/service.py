@@ -2,8 +2,13 @@
 
 Each event's ``hash`` is SHA-256 over the canonical JSON of its fields and the previous event's
 hash; ``audit_head`` pins the newest (seq, hash) so truncating the tail is detected too. Appends
-are serialised by a process lock plus a database lock (``pg_advisory_xact_lock`` on PostgreSQL, an
-early write that takes SQLite's write lock) so concurrent replicas cannot fork the chain.
+are serialised by a database lock held to the end of the caller's transaction
+(``pg_advisory_xact_lock`` with a key of its own on PostgreSQL, an early write that takes
+SQLite's write lock) so concurrent replicas cannot fork the chain.
+
+Written once, with the action: ``append(session, event)`` adds the event to the caller's
+transaction, so the state change and its event commit together or not at all. ``record(event)``
+is for events that have no state of their own to commit (a refused request, a token issue).
 
 What goes in ``detail``: identifiers, counts, reason codes, decision summaries. Never uploaded
 row data, query results, secrets or tokens — the audit trail is readable by governance staff of
@@ -17,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,12 +31,13 @@ from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from gateway.audit.events import AuditRecord
 from gateway.audit.models import GENESIS_HASH, AuditEvent, AuditHead
-from gateway.auth.principal import Principal
 
-_ADVISORY_LOCK_KEY = 0x6265_6163_6F6E  # "beacon": one chain per database
+# "audit": one chain per database; distinct from the migrations' key so a schema upgrade on
+# one replica does not stall every replica's audit writes.
+AUDIT_LOCK_KEY = 0x6175_6469_7400
 _VERIFY_BATCH = 1000
-OUTCOMES = ("success", "failure", "denied", "error")
 
 
 @dataclass(frozen=True)
@@ -96,64 +101,42 @@ class AuditLog:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._lock = threading.Lock()
 
-    def record(
-        self,
-        *,
-        kind: str,
-        action: str,
-        outcome: str,
-        actor: Principal | None = None,
-        actor_subject: str | None = None,
-        actor_org: str | None = None,
-        resource: str | None = None,
-        request_id: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> AuditEvent:
-        """Append one event in its own short transaction and return it.
+    def append(self, session: Session, event: AuditRecord) -> AuditEvent:
+        """Add ``event`` to the chain inside ``session``'s transaction (the caller commits).
 
-        ``detail`` carries metadata only (ids, counts, reason codes); never uploaded row data.
+        Takes the chain lock until that transaction ends: keep it short (commit right after).
         """
-        subject = actor.subject if actor else actor_subject
-        event = AuditEvent(
+        row = AuditEvent(
             seq=0,
             occurred_at=datetime.now(UTC),
-            kind=_without_nul(kind[:64]),
-            action=_without_nul(action[:64]),
-            outcome=_without_nul(outcome[:32]),
-            actor_org=_text(actor.org if actor else actor_org, 100),
-            actor_subject=_text(subject, 200),
-            resource=_text(resource, 500),
-            request_id=_text(request_id, 64),
-            detail=_normalise_detail(detail),
+            kind=_without_nul(event.kind[:64]),
+            action=_without_nul(event.action[:64]),
+            outcome=_without_nul(str(event.outcome)[:32]),
+            actor_org=_text(event.actor_org, 100),
+            actor_subject=_text(event.actor_subject, 200),
+            resource=_text(event.resource, 500),
+            request_id=_text(event.request_id, 64),
+            detail=_normalise_detail(event.detail()),
             prev_hash=GENESIS_HASH,
             hash="",
         )
-        with self._lock, Session(self._engine, expire_on_commit=False) as session:
-            head = self._lock_head(session)
-            event.seq = head.seq + 1
-            event.prev_hash = head.hash
-            event.hash = event_hash(event)
-            head.seq, head.hash = event.seq, event.hash
-            session.add(event)
-            session.add(head)
-            session.commit()
-        return event
+        head = _lock_head(session)
+        row.seq = head.seq + 1
+        row.prev_hash = head.hash
+        row.hash = event_hash(row)
+        head.seq, head.hash = row.seq, row.hash
+        session.add(row)
+        session.add(head)
+        session.flush()
+        return row
 
-    def _lock_head(self, session: Session) -> AuditHead:
-        """Take the chain lock for this transaction and return the (possibly new) head row."""
-        dialect = self._engine.dialect.name
-        if dialect == "postgresql":
-            session.execute(select(func.pg_advisory_xact_lock(_ADVISORY_LOCK_KEY)))
-        else:
-            # A write as the first statement makes SQLite take its database write lock now,
-            # so no other process can read the same head between our read and our commit.
-            session.execute(
-                update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq)
-            )
-        head = session.get(AuditHead, 1, with_for_update=dialect == "postgresql")
-        return head or AuditHead(id=1, seq=0, hash=GENESIS_HASH)
+    def record(self, event: AuditRecord) -> AuditEvent:
+        """Append ``event`` in a short transaction of its own (no state commits with it)."""
+        with Session(self._engine, expire_on_commit=False) as session:
+            row = self.append(session, event)
+            session.commit()
+        return row
 
     def list_events(
         self, limit: int = 100, after_seq: int | None = None, kind: str | None = None
@@ -216,3 +199,18 @@ class AuditLog:
                 yield from batch
                 after = batch[-1].seq
                 session.expunge_all()
+
+
+def _lock_head(session: Session) -> AuditHead:
+    """Take the chain lock for this transaction and return the (possibly new) head row."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
+    else:
+        # A write takes SQLite's database write lock now (if the transaction has not already),
+        # so no other process can read the same head between our read and our commit.
+        session.execute(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
+    head = session.get(
+        AuditHead, 1, with_for_update=dialect == "postgresql", populate_existing=True
+    )
+    return head or AuditHead(id=1, seq=0, hash=GENESIS_HASH)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from gateway.policy.contract import Subject
+
 # Organisation slugs: lower-case DNS-label style (also guards claims from external issuers).
 ORG_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -40,11 +42,8 @@ class Principal:
     def has_scopes(self, *scopes: str) -> bool:
         return all(s in self.scopes for s in scopes)
 
-    def policy_subject(self) -> dict[str, object]:
-        """The ``input.subject`` document the policy engine receives."""
-        return {
-            "org": self.org,
-            "sector": self.sector,
-            "roles": sorted(self.roles),
-            "purpose": self.purpose,
-        }
+    def policy_subject(self) -> Subject:
+        """The ``input.subject`` the policy engine receives."""
+        return Subject(
+            org=self.org, sector=self.sector, roles=tuple(sorted(self.roles)), purpose=self.purpose
+        )

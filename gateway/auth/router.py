@@ -16,14 +16,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from gateway.audit.deps import AuditLogDep
+from gateway.audit.events import Outcome, TokenIssued
+from gateway.audit.service import AuditLog
+from gateway.auth.deps import TokenServiceDep
 from gateway.auth.errors import (
     InvalidClientError,
     OAuthRequestError,
     UnsupportedGrantTypeError,
     oauth_error_code,
 )
-from gateway.context import AppContext
-from gateway.deps import CtxDep
+from gateway.auth.tokens import TokenService
+from gateway.deps import RequestIdDep
 from gateway.errors import BeaconError, NotFoundError
 from gateway.problems import problem
 
@@ -34,7 +38,9 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 @router.post("/oauth/token", summary="OAuth2 token endpoint (client_credentials)")
-async def token(request: Request, ctx: CtxDep) -> JSONResponse:
+async def token(
+    request: Request, tokens: TokenServiceDep, audit: AuditLogDep, request_id: RequestIdDep
+) -> JSONResponse:
     client_id: str | None = None
     form: dict[str, str] = {}
     try:
@@ -46,27 +52,28 @@ async def token(request: Request, ctx: CtxDep) -> JSONResponse:
         if grant_type != "client_credentials":
             raise UnsupportedGrantTypeError("only grant_type=client_credentials is supported")
         # The KDF and the database are blocking: keep them off the event loop.
-        body = await run_in_threadpool(ctx.tokens.issue, client_id, secret, scope=form.get("scope"))
+        body = await run_in_threadpool(tokens.issue, client_id, secret, scope=form.get("scope"))
     except BeaconError as exc:
-        await run_in_threadpool(_audit, request, ctx, client_id=client_id, form=form, error=exc)
+        event = _failure(request_id, client_id=client_id, form=form, error=exc)
+        await run_in_threadpool(audit.record, event)
         return _oauth_problem(request, exc)
-    await run_in_threadpool(_audit_success, request, ctx, body)
+    await run_in_threadpool(_audit_success, audit, tokens, request_id, body)
     return JSONResponse(body, headers=_NO_STORE)
 
 
 @router.get("/.well-known/jwks.json", summary="Public keys that verify our access tokens")
-def jwks(ctx: CtxDep) -> JSONResponse:
-    return JSONResponse(ctx.tokens.jwks(), headers={"Cache-Control": "public, max-age=300"})
+def jwks(tokens: TokenServiceDep) -> JSONResponse:
+    return JSONResponse(tokens.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get(
     "/.well-known/oauth-authorization-server",
     summary="RFC 8414 authorisation-server metadata",
 )
-def metadata(ctx: CtxDep) -> dict[str, Any]:
-    if not ctx.tokens.self_issuing:
+def metadata(tokens: TokenServiceDep) -> dict[str, Any]:
+    if not tokens.self_issuing:
         raise NotFoundError("tokens are issued by an external authorisation server")
-    return ctx.tokens.metadata()
+    return tokens.metadata()
 
 
 async def _read_form(request: Request) -> dict[str, str]:
@@ -133,36 +140,30 @@ def _oauth_problem(request: Request, exc: BeaconError) -> JSONResponse:
     )
 
 
-def _audit_success(request: Request, ctx: AppContext, body: dict[str, Any]) -> None:
-    ctx.audit.record(
-        kind="token.issue",
-        action="issue",
-        outcome="success",
-        actor=ctx.tokens.verify(body["access_token"]),
-        resource="oauth/token",
-        request_id=getattr(request.state, "request_id", None),
-        detail={"grant_type": "client_credentials", "scope": body["scope"]},
+def _audit_success(
+    audit: AuditLog, tokens: TokenService, request_id: str | None, body: dict[str, Any]
+) -> None:
+    principal = tokens.verify(body["access_token"])
+    audit.record(
+        TokenIssued(
+            outcome=Outcome.SUCCESS,
+            actor_org=principal.org,
+            actor_subject=principal.subject,
+            request_id=request_id,
+            grant_type="client_credentials",
+            scope=body["scope"],
+        )
     )
 
 
-def _audit(
-    request: Request,
-    ctx: AppContext,
-    *,
-    client_id: str | None,
-    form: dict[str, str],
-    error: BeaconError,
-) -> None:
-    ctx.audit.record(
-        kind="token.issue",
-        action="issue",
-        outcome="failure",
+def _failure(
+    request_id: str | None, *, client_id: str | None, form: dict[str, str], error: BeaconError
+) -> TokenIssued:
+    return TokenIssued(
+        outcome=Outcome.FAILURE,
         actor_subject=client_id[:100] if client_id else None,
-        resource="oauth/token",
-        request_id=getattr(request.state, "request_id", None),
-        detail={
-            "grant_type": form.get("grant_type", "")[:64],
-            "requested_scope": form.get("scope", "")[:200],
-            "error": oauth_error_code(error),
-        },
+        request_id=request_id,
+        grant_type=form.get("grant_type", "")[:64],
+        requested_scope=form.get("scope", "")[:200],
+        error=oauth_error_code(error),
     )

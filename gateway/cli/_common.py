@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -14,6 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.errors import BeaconError
 from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from gateway.auth.service import AccountService
 
 console = Console()
 err_console = Console(stderr=True)
@@ -30,14 +33,21 @@ def load_settings() -> Settings:
 
 
 def open_engine(settings: Settings) -> Engine:
-    """An engine on the metadata database with the schema in place."""
-    from gateway.db import build_engine
-    from gateway.migrations import upgrade_schema
+    """An engine on the metadata database with the schema in place (as the app builds it)."""
+    from gateway.db import open_database
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = build_engine(settings)
-    upgrade_schema(engine)
-    return engine
+    return open_database(settings)
+
+
+def accounts(engine: Engine) -> AccountService:
+    """The account service the app builds, for org/client commands (changes are audited)."""
+    from gateway.audit.service import AuditLog
+    from gateway.auth.service import AccountService
+
+    return AccountService(audit=AuditLog(engine))
+
+
+CLI_ACTOR = "cli"  # who made a change from the command line (the operator's shell)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

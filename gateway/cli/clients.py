@@ -1,4 +1,4 @@
-"""`beacon clients add|list|disable`: OAuth2 clients (the secret is printed once, never stored)."""
+"""`beacon clients add|list|disable|rotate-secret`: OAuth2 clients (secrets printed once only)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from gateway.cli._common import cli_errors, console, load_settings, open_engine
+from gateway.cli._common import (
+    CLI_ACTOR,
+    accounts,
+    cli_errors,
+    console,
+    load_settings,
+    open_engine,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -24,13 +31,13 @@ def add(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (for scripts)."),
 ) -> None:
     """Create a client; prints its id and secret once."""
-    from gateway.auth.service import create_client
-
     with cli_errors():
         engine = open_engine(load_settings())
         try:
             with Session(engine) as session:
-                client, secret = create_client(session, org_slug=org, roles=role, name=name)
+                client, secret = accounts(engine).create_client(
+                    session, org_slug=org, roles=role, name=name, actor=CLI_ACTOR
+                )
                 out = {
                     "client_id": client.client_id,
                     "client_secret": secret,
@@ -55,8 +62,6 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List clients (never their secrets)."""
-    from gateway.auth.service import list_clients
-
     with cli_errors():
         engine = open_engine(load_settings())
         try:
@@ -69,7 +74,7 @@ def list_(
                         "roles": c.roles,
                         "disabled": c.disabled,
                     }
-                    for c, o in list_clients(session, org)
+                    for c, o in accounts(engine).list_clients(session, org_slug=org)
                 ]
         finally:
             engine.dispose()
@@ -95,13 +100,37 @@ def disable(
     enable: bool = typer.Option(False, "--enable", help="Re-enable instead."),
 ) -> None:
     """Disable a client: new tokens are refused and its live tokens stop verifying."""
-    from gateway.auth.service import set_client_disabled
-
     with cli_errors():
         engine = open_engine(load_settings())
         try:
             with Session(engine) as session:
-                set_client_disabled(session, client_id, disabled=not enable)
+                accounts(engine).set_client_disabled(
+                    session, client_id=client_id, disabled=not enable, actor=CLI_ACTOR
+                )
         finally:
             engine.dispose()
     console.print(f"[green]{'enabled' if enable else 'disabled'}[/] {client_id}")
+
+
+@app.command("rotate-secret")
+def rotate_secret(
+    client_id: str = typer.Argument(..., help="The client whose secret to replace."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (for scripts)."),
+) -> None:
+    """Replace a client's secret (the old one stops working); prints the new one once."""
+    with cli_errors():
+        engine = open_engine(load_settings())
+        try:
+            with Session(engine) as session:
+                client, secret = accounts(engine).rotate_secret(
+                    session, client_id=client_id, actor=CLI_ACTOR
+                )
+                out = {"client_id": client.client_id, "client_secret": secret}
+        finally:
+            engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(out))
+        return
+    console.print(f"client_id:     {out['client_id']}", highlight=False)
+    console.print(f"client_secret: {out['client_secret']}", highlight=False)
+    console.print("[yellow]Store the secret now: it is not shown again.[/]")

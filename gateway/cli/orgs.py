@@ -9,7 +9,14 @@ import typer
 from rich.table import Table
 from sqlmodel import Session
 
-from gateway.cli._common import cli_errors, console, load_settings, open_engine
+from gateway.cli._common import (
+    CLI_ACTOR,
+    accounts,
+    cli_errors,
+    console,
+    load_settings,
+    open_engine,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -22,13 +29,13 @@ def add(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
     """Register a partner organisation."""
-    from gateway.auth.service import create_org
-
     with cli_errors():
         engine = open_engine(load_settings())
         try:
             with Session(engine) as session:
-                org = create_org(session, slug=slug, name=name, sector=sector)
+                org = accounts(engine).create_org(
+                    session, slug=slug, name=name, sector=sector, actor=CLI_ACTOR
+                )
                 out = {"slug": org.slug, "name": org.name, "sector": org.sector}
         finally:
             engine.dispose()
@@ -41,8 +48,6 @@ def add(
 @app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List partner organisations."""
-    from gateway.auth.service import list_orgs
-
     with cli_errors():
         engine = open_engine(load_settings())
         try:
@@ -54,7 +59,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
                         "sector": o.sector,
                         "created_at": o.created_at.isoformat(),
                     }
-                    for o in list_orgs(session)
+                    for o in accounts(engine).list_orgs(session)
                 ]
         finally:
             engine.dispose()

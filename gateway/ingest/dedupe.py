@@ -11,6 +11,7 @@ the lock that makes check-then-commit atomic are in ``service``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -19,12 +20,28 @@ import pyarrow.compute as pc
 from gateway.contracts.model import Contract
 from gateway.contracts.outcome import REASON_TYPE, ValidationOutcome
 
+if TYPE_CHECKING:
+    from gateway.store.delta import DeltaStore
+
 RULE = "duplicate"
 MESSAGE = "this value was already committed to the dataset by an earlier batch"
 
 
 def unique_columns(contract: Contract) -> list[str]:
     return [c.name for c in contract.columns if c.unique]
+
+
+def committed_duplicates(
+    store: DeltaStore, contract: Contract, outcome: ValidationOutcome, *, batch_id: str | None
+) -> ValidationOutcome:
+    """Quarantine valid rows whose unique-column value another batch already committed."""
+    committed = {
+        column: store.committed_values(
+            contract.dataset, column, outcome.valid.column(column), exclude_batch=batch_id
+        )
+        for column in unique_columns(contract)
+    }
+    return quarantine_duplicates(contract, outcome, committed)
 
 
 def quarantine_duplicates(

@@ -1,4 +1,9 @@
-"""SQL for ingest batch records (short transactions; the store is never touched here)."""
+"""SQL for ingest batch records (the store is never touched here).
+
+``insert`` and ``claim`` commit (they are compare-and-set steps other requests must see at
+once); ``mark_committed`` and ``mark_failed`` only stage the change: the service commits it
+together with the batch's audit event.
+"""
 
 from __future__ import annotations
 
@@ -67,19 +72,16 @@ def mark_committed(
     batch.delta_version = delta_version
     batch.committed_at = at or utcnow()
     session.add(batch)
-    session.commit()
-    session.refresh(batch)
+    session.flush()
     return batch
 
 
 def mark_failed(session: Session, batch: IngestBatch) -> None:
-    session.rollback()
     session.execute(
         update(IngestBatch)
         .where(col(IngestBatch.id) == batch.id, col(IngestBatch.status) == "processing")
         .values(status="failed")
     )
-    session.commit()
 
 
 def lock_commits(session: Session, dataset: str) -> None:

@@ -20,13 +20,21 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from gateway.contracts.model import Contract
-from gateway.deps import BatchReader, CtxDep, PrincipalDep, SessionDep, Uploader
+from gateway.deps import (
+    BatchReader,
+    PrincipalDep,
+    RequestIdDep,
+    SessionDep,
+    SettingsDep,
+    Uploader,
+)
 from gateway.errors import BadRequestError, BeaconError
-from gateway.ingest import parse, service
-from gateway.ingest.audit import audit_refused_upload
+from gateway.ingest import parse
+from gateway.ingest.deps import IngestServiceDep
 from gateway.ingest.errors import IdempotencyKeyError, PayloadTooLargeError
 from gateway.ingest.models import IngestBatch
 from gateway.ingest.schemas import BatchLinks, BatchRead, DatasetList, DatasetRead
+from gateway.ingest.upload import Upload
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 _SPOOL_IN_MEMORY = 16 << 20
@@ -39,36 +47,29 @@ _SPOOL_IN_MEMORY = 16 << 20
     responses={200: {"description": "Replay of an earlier upload with the same key and body"}},
 )
 async def upload_batch(
-    dataset: str, request: Request, principal: Uploader, session: SessionDep, ctx: CtxDep
+    dataset: str,
+    request: Request,
+    principal: Uploader,
+    session: SessionDep,
+    ingest: IngestServiceDep,
+    settings: SettingsDep,
+    request_id: RequestIdDep,
 ) -> JSONResponse:
-    ports = service.IngestPorts(
-        store=ctx.store,
-        contracts=ctx.contracts,
-        policy=ctx.policy,
-        audit=ctx.audit,
-        validator=ctx.settings.ingest.validator,
-    )
-    request_id = getattr(request.state, "request_id", None)
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as body:
         try:
-            upload = await _receive(request, dataset, body, ctx.settings.ingest.max_body_bytes)
+            upload = await _receive(request, dataset, body, settings.ingest.max_body_bytes)
         except BeaconError as exc:
             await run_in_threadpool(
-                audit_refused_upload,
-                ports,
-                principal,
+                ingest.refuse,
+                session,
+                principal=principal,
                 dataset=dataset[:64],
                 request_id=request_id,
                 error=exc,
             )
             raise
         result = await run_in_threadpool(
-            service.ingest_batch,
-            session,
-            ports,
-            principal=principal,
-            upload=upload,
-            request_id=request_id,
+            ingest.ingest, session, principal=principal, upload=upload, request_id=request_id
         )
     payload = _batch_read(result.batch).model_dump(mode="json")
     if result.replayed:
@@ -76,7 +77,7 @@ async def upload_batch(
     return JSONResponse(payload, status_code=201, headers={"Location": payload["links"]["self"]})
 
 
-async def _receive(request: Request, dataset: str, body: IO[bytes], limit: int) -> service.Upload:
+async def _receive(request: Request, dataset: str, body: IO[bytes], limit: int) -> Upload:
     """Check the headers, then spool the body while hashing and counting it."""
     key = _idempotency_key(request.headers.get("idempotency-key"))
     kind = parse.media_type(request.headers.get("content-type"))
@@ -88,7 +89,7 @@ async def _receive(request: Request, dataset: str, body: IO[bytes], limit: int) 
             raise PayloadTooLargeError(f"the body exceeds the {limit}-byte limit", limit=limit)
         digest.update(chunk)
         body.write(chunk)
-    return service.Upload(
+    return Upload(
         dataset=dataset,
         idempotency_key=key,
         content_type=kind,
@@ -99,8 +100,10 @@ async def _receive(request: Request, dataset: str, body: IO[bytes], limit: int) 
 
 
 @router.get("/batches/{batch_id}", response_model=BatchRead)
-def read_batch(batch_id: str, principal: BatchReader, session: SessionDep) -> BatchRead:
-    return _batch_read(service.get_batch_for(session, principal=principal, batch_id=batch_id))
+def read_batch(
+    batch_id: str, principal: BatchReader, session: SessionDep, ingest: IngestServiceDep
+) -> BatchRead:
+    return _batch_read(ingest.get_batch(session, principal=principal, batch_id=batch_id))
 
 
 @router.get("/batches/{batch_id}/rejections")
@@ -108,13 +111,14 @@ def read_rejections(
     batch_id: str,
     principal: BatchReader,
     session: SessionDep,
-    ctx: CtxDep,
+    ingest: IngestServiceDep,
+    settings: SettingsDep,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
     """Rejected rows: 0-based ``row_number`` in the upload, reasons, and the values as sent."""
-    batch = service.get_batch_for(session, principal=principal, batch_id=batch_id)
-    table = service.rejected_rows(ctx.store, batch)
-    limit = ctx.settings.ingest.max_rejected_rows_reported
+    batch = ingest.get_batch(session, principal=principal, batch_id=batch_id)
+    table = ingest.rejected_rows(batch)
+    limit = settings.ingest.max_rejected_rows_reported
     total = 0 if table is None else table.num_rows
     shown = None if table is None else table.slice(0, limit)
     headers = {"X-Total-Rejected": str(total)}
@@ -131,14 +135,15 @@ def read_rejections(
 
 
 @router.get("/datasets", response_model=DatasetList)
-def list_datasets(principal: PrincipalDep, ctx: CtxDep) -> DatasetList:
-    contracts = [ctx.contracts.get(name) for name in ctx.contracts.datasets()]
-    return DatasetList(datasets=[_dataset_read(c) for c in contracts])
+def list_datasets(principal: PrincipalDep, ingest: IngestServiceDep) -> DatasetList:
+    return DatasetList(datasets=[_dataset_read(c) for c in ingest.datasets()])
 
 
 @router.get("/datasets/{dataset}/contract")
-def read_contract(dataset: str, principal: PrincipalDep, ctx: CtxDep) -> dict[str, Any]:
-    return ctx.contracts.get(dataset).to_dict()
+def read_contract(
+    dataset: str, principal: PrincipalDep, ingest: IngestServiceDep
+) -> dict[str, Any]:
+    return ingest.contract(dataset).to_dict()
 
 
 def _idempotency_key(raw: str | None) -> str:

@@ -5,18 +5,26 @@ from gateway.policy.port import (
     INGEST_DECISION,
     MALFORMED_DECISION,
     VIEWS_DECISION,
+    Decision,
     Obligations,
-    PolicyDecision,
+    PolicyDraft,
     PolicyEngine,
+    PolicyInput,
+    Resource,
+    Subject,
 )
 
 __all__ = [
     "INGEST_DECISION",
     "MALFORMED_DECISION",
     "VIEWS_DECISION",
+    "Decision",
     "Obligations",
-    "PolicyDecision",
     "PolicyDeniedError",
+    "PolicyDraft",
     "PolicyEngine",
+    "PolicyInput",
     "PolicyUnavailableError",
+    "Resource",
+    "Subject",
 ]

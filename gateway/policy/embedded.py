@@ -5,7 +5,8 @@ directory path (as ``opa run <dir>`` does: ``policies/beacon/grants/data.json`` 
 ``data.beacon.grants``), compiles once, and recompiles when a file is added, removed or changed.
 Defends against fail-open: evaluation errors raise ``PolicyUnavailableError``; an undefined
 result is a deny with ``malformed_decision``. A policy edit that no longer compiles keeps the
-last good compilation (as OPA's ``--watch`` does) and is logged.
+last good compilation (as OPA's ``--watch`` does) and is logged. A draft (governance preview)
+is compiled into an interpreter of its own, so the live one never sees it.
 """
 
 from __future__ import annotations
@@ -22,11 +23,16 @@ import yaml
 
 from gateway.policy.errors import PolicyUnavailableError
 from gateway.policy.port import (
+    GRANTS_PATH,
     INGEST_DECISION,
     MALFORMED_DECISION,
     VIEWS_DECISION,
-    PolicyDecision,
+    Decision,
+    PolicyDraft,
+    PolicyInput,
     check_decision_path,
+    input_document,
+    policy_revision,
 )
 
 log = structlog.get_logger(__name__)
@@ -55,34 +61,59 @@ class EmbeddedPolicyEngine:
         self._snapshot: _Snapshot = {}
         self._interp: regopy.Interpreter | None = None
         self._bundle: Any = None
+        self._sources: tuple[dict[str, str], dict[str, Any]] = ({}, {})
+        self._revision = ""
         with self._lock:
             self._rebuild(self._scan(), initial=True)
 
     # --- port ---------------------------------------------------------------------------
 
-    def decide(self, path: str, input: dict[str, Any]) -> PolicyDecision:
+    def decide(
+        self, path: str, input: PolicyInput | dict[str, Any], *, draft: PolicyDraft | None = None
+    ) -> Decision:
         check_decision_path(path)
         # Round-trip through JSON so both backends see exactly what OPA would receive.
-        term = json.dumps(input, allow_nan=False)
+        term = json.dumps(input_document(input), allow_nan=False)
+        if draft is not None:
+            return self._decide_draft(path, term, draft)
         with self._lock:
             self._maybe_reload()
             if path not in self._entrypoints:
                 self._entrypoints.add(path)
                 self._rebuild(self._snapshot, initial=False)
             assert self._interp is not None
-            try:
-                self._interp.set_input_term(term)
-                output = self._interp.query_bundle_entrypoint(self._bundle, path)
-            except regopy.RegoError as exc:
-                log.error("policy.embedded.error", path=path, error=str(exc)[:500])
-                raise PolicyUnavailableError("Policy engine failed to evaluate.") from exc
-        if not output.ok():
-            log.error("policy.embedded.error", path=path, error=str(output)[:500])
-            raise PolicyUnavailableError("Policy engine failed to evaluate.")
-        results = output.results
-        if not results or not results[0].expressions:
-            return PolicyDecision.from_result(None)  # undefined: missing policy or rule
-        return PolicyDecision.from_result(results[0].expressions[0])
+            revision = self._revision
+            output = self._query(self._interp, self._bundle, path, term)
+        return _decision(output, path, revision)
+
+    def revision(self) -> str:
+        with self._lock:
+            self._maybe_reload()
+            return self._revision
+
+    def _decide_draft(self, path: str, term: str, draft: PolicyDraft) -> Decision:
+        with self._lock:
+            self._maybe_reload()
+            modules, data = dict(self._sources[0]), json.loads(json.dumps(self._sources[1]))
+        modules.update(draft.modules or {})
+        if draft.grants is not None:
+            _set_at(data, GRANTS_PATH, draft.grants)
+        try:
+            interp, bundle = _compile(modules, data, [path])
+        except (regopy.RegoError, ValueError) as exc:
+            log.warning("policy.embedded.draft_failed", error=str(exc)[:500])
+            raise PolicyUnavailableError("The draft policy failed to compile.") from exc
+        output = self._query(interp, bundle, path, term)
+        return _decision(output, path, policy_revision(modules.values(), data))
+
+    @staticmethod
+    def _query(interp: regopy.Interpreter, bundle: Any, path: str, term: str) -> Any:
+        try:
+            interp.set_input_term(term)
+            return interp.query_bundle_entrypoint(bundle, path)
+        except regopy.RegoError as exc:
+            log.error("policy.embedded.error", path=path, error=str(exc)[:500])
+            raise PolicyUnavailableError("Policy engine failed to evaluate.") from exc
 
     def ping(self) -> None:
         probe = self.decide(VIEWS_DECISION, {})
@@ -124,7 +155,9 @@ class EmbeddedPolicyEngine:
 
     def _rebuild(self, snapshot: _Snapshot, *, initial: bool) -> None:
         try:
-            interp, bundle = self._compile()
+            modules = self._read_modules()
+            data = self._load_data()
+            interp, bundle = _compile(modules, data, sorted(self._entrypoints))
         except (regopy.RegoError, OSError, ValueError, yaml.YAMLError) as exc:
             if initial:
                 raise PolicyUnavailableError(f"Policy folder failed to compile: {exc}") from exc
@@ -132,20 +165,21 @@ class EmbeddedPolicyEngine:
             self._snapshot = snapshot  # retry only after the next change
             return
         self._interp, self._bundle, self._snapshot = interp, bundle, snapshot
+        self._sources = (modules, data)
+        self._revision = policy_revision(modules.values(), data)
         self._checked_at = time.monotonic()
         if not initial:
-            log.info("policy.embedded.reloaded", files=len(snapshot))
+            log.info("policy.embedded.reloaded", files=len(snapshot), revision=self._revision)
 
-    def _compile(self) -> tuple[regopy.Interpreter, Any]:
-        interp = regopy.Interpreter()
-        modules = [p for p in self._watched() if p.suffix == ".rego"]
+    def _read_modules(self) -> dict[str, str]:
+        modules = {
+            str(p.relative_to(self.policy_dir)): p.read_text("utf-8")
+            for p in self._watched()
+            if p.suffix == ".rego"
+        }
         if not modules:
             raise ValueError(f"no .rego files under {self.policy_dir}")
-        for path in modules:
-            interp.add_module(str(path.relative_to(self.policy_dir)), path.read_text("utf-8"))
-        interp.add_data(self._load_data())
-        bundle = interp.build(None, sorted(self._entrypoints))
-        return interp, bundle
+        return modules
 
     def _load_data(self) -> dict[str, Any]:
         root: dict[str, Any] = {}
@@ -159,8 +193,28 @@ class EmbeddedPolicyEngine:
                 if self.grants_path.suffix in (".yaml", ".yml")
                 else json.loads(text)
             )
-            _set_at(root, ("beacon", "grants"), grants)
+            _set_at(root, GRANTS_PATH, grants)
         return root
+
+
+def _compile(
+    modules: dict[str, str], data: dict[str, Any], entrypoints: list[str]
+) -> tuple[regopy.Interpreter, Any]:
+    interp = regopy.Interpreter()
+    for name, text in sorted(modules.items()):
+        interp.add_module(name, text)
+    interp.add_data(data)
+    return interp, interp.build(None, entrypoints)
+
+
+def _decision(output: Any, path: str, revision: str) -> Decision:
+    if not output.ok():
+        log.error("policy.embedded.error", path=path, error=str(output)[:500])
+        raise PolicyUnavailableError("Policy engine failed to evaluate.")
+    results = output.results
+    if not results or not results[0].expressions:
+        return Decision.from_result(None, revision=revision)  # undefined: missing policy or rule
+    return Decision.from_result(results[0].expressions[0], revision=revision)
 
 
 def _node(root: dict[str, Any], parts: tuple[str, ...]) -> dict[str, Any]:

@@ -27,3 +27,10 @@ class PolicyDeniedError(ForbiddenError):
     def __init__(self, reasons: Sequence[str], detail: str | None = None) -> None:
         super().__init__(detail or "The request is not permitted by policy.", reasons=list(reasons))
         self.reasons = tuple(reasons)
+
+
+class DraftNotSupportedError(ServiceUnavailableError):
+    """This backend cannot evaluate the kind of draft asked for (OPA: draft modules)."""
+
+    type = TYPE_BASE + "policy-draft-unsupported"
+    title = "Draft not supported by this policy backend"

@@ -1,27 +1,54 @@
-"""The policy decision port: what every backend returns, and how raw results are validated.
+"""The policy decision port: one interface, two backends (OPA server and embedded regopy).
 
-Defends against fail-open on odd engine answers: anything that is not a well-formed decision
-(``{}`` from OPA when a policy is missing, wrong types, ``allow: true`` without obligations)
-becomes a deny with reason ``malformed_decision``.
+Defends against fail-open: ``decide`` raises ``PolicyUnavailableError`` when the engine errors
+or cannot be reached and never returns an allow it did not get; a malformed answer is a deny
+(see ``contract.Decision.from_result``). Each decision names the revision of the policy and
+data it was made with: SHA-256 over the non-test Rego modules and the base data document,
+computed the same way by both backends so the same files give the same revision.
 """
 
 from __future__ import annotations
 
-import math
+import hashlib
+import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
+
+from gateway.policy.contract import (
+    MALFORMED_DECISION,
+    Decision,
+    DpObligation,
+    Obligations,
+    PolicyDraft,
+    PolicyInput,
+    Resource,
+    Subject,
+)
 
 VIEWS_DECISION = "beacon/views/decision"
 INGEST_DECISION = "beacon/ingest/decision"
-MALFORMED_DECISION = "malformed_decision"
+GRANTS_PATH = ("beacon", "grants")
+
+__all__ = [
+    "GRANTS_PATH",
+    "INGEST_DECISION",
+    "MALFORMED_DECISION",
+    "VIEWS_DECISION",
+    "Decision",
+    "DpObligation",
+    "Obligations",
+    "PolicyDraft",
+    "PolicyEngine",
+    "PolicyInput",
+    "Resource",
+    "Subject",
+    "check_decision_path",
+    "input_document",
+    "policy_revision",
+]
 
 _PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$")
-
-
-class _Malformed(ValueError):
-    pass
 
 
 def check_decision_path(path: str) -> str:
@@ -31,136 +58,40 @@ def check_decision_path(path: str) -> str:
     return path
 
 
-@dataclass(frozen=True)
-class Obligations:
-    """What the gateway must enforce on an allowed request."""
-
-    min_k: int
-    columns: tuple[str, ...]
-    suppressed_columns: tuple[str, ...]
-    row_filter: dict[str, tuple[str, ...]]
-    geo_resolution: str | None
-    time_grain: str | None
-    dp_epsilon: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The policy-side JSON shape (for audit records)."""
-        return {
-            "min_k": self.min_k,
-            "columns": list(self.columns),
-            "suppressed_columns": list(self.suppressed_columns),
-            "row_filter": {k: list(v) for k, v in self.row_filter.items()},
-            "geo_resolution": self.geo_resolution,
-            "time_grain": self.time_grain,
-            "dp": {"epsilon": self.dp_epsilon},
-        }
+def input_document(input: PolicyInput | dict[str, Any]) -> dict[str, Any]:
+    """The JSON ``input``; a raw mapping is passed as is (conformance corpus, probes)."""
+    if isinstance(input, PolicyInput):
+        return input.document()
+    doc: dict[str, Any] = json.loads(json.dumps(input, allow_nan=False))
+    return doc
 
 
-@dataclass(frozen=True)
-class PolicyDecision:
-    allow: bool
-    reasons: tuple[str, ...]
-    obligations: Obligations | None
-
-    @classmethod
-    def deny(cls, *reasons: str) -> PolicyDecision:
-        return cls(allow=False, reasons=tuple(reasons), obligations=None)
-
-    @classmethod
-    def from_result(cls, result: object) -> PolicyDecision:
-        """Validate a raw decision document; anything malformed is a deny."""
-        try:
-            return _parse_decision(result)
-        except _Malformed:
-            return cls.deny(MALFORMED_DECISION)
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"allow": self.allow, "reasons": list(self.reasons)}
-        if self.obligations is not None:
-            out["obligations"] = self.obligations.as_dict()
-        return out
+def policy_revision(modules: Iterable[str], data: Any) -> str:
+    """SHA-256 over the Rego module texts (order-free) and the canonical base data document."""
+    digest = hashlib.sha256()
+    for module_hash in sorted(hashlib.sha256(m.encode()).hexdigest() for m in modules):
+        digest.update(module_hash.encode())
+    digest.update(json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
+    return digest.hexdigest()
 
 
 @runtime_checkable
 class PolicyEngine(Protocol):
-    """A policy decision point. ``decide`` raises ``PolicyUnavailableError``, never fails open."""
+    """A policy decision point. ``decide`` raises ``PolicyUnavailableError``, never fails open.
+
+    ``draft`` evaluates a proposed change (grants and/or modules) instead of the live policy,
+    without changing what other requests see. Backends do not audit; the feature that acts on
+    a decision records it in its own event.
+    """
 
     name: str
 
-    def decide(self, path: str, input: dict[str, Any]) -> PolicyDecision: ...
+    def decide(
+        self, path: str, input: PolicyInput | dict[str, Any], *, draft: PolicyDraft | None = None
+    ) -> Decision: ...
+
+    def revision(self) -> str: ...
 
     def ping(self) -> None: ...
 
     def close(self) -> None: ...
-
-
-def _parse_decision(result: object) -> PolicyDecision:
-    doc = _mapping(result)
-    allow = doc.get("allow")
-    if not isinstance(allow, bool):
-        raise _Malformed("allow")
-    reasons = _strings(doc.get("reasons"))
-    if not allow:
-        return PolicyDecision(allow=False, reasons=reasons, obligations=None)
-    return PolicyDecision(
-        allow=True, reasons=reasons, obligations=_parse_obligations(doc.get("obligations"))
-    )
-
-
-def _parse_obligations(raw: object) -> Obligations:
-    doc = _mapping(raw)
-    min_k = doc.get("min_k")
-    if isinstance(min_k, float) and min_k.is_integer():
-        min_k = int(min_k)
-    if not isinstance(min_k, int) or isinstance(min_k, bool) or min_k < 0:
-        raise _Malformed("min_k")
-    row_filter = _mapping(doc.get("row_filter"))
-    dp = _mapping(doc.get("dp"))
-    return Obligations(
-        min_k=min_k,
-        columns=_strings(doc.get("columns")),
-        suppressed_columns=_strings(doc.get("suppressed_columns")),
-        row_filter={_string(k): _strings(v) for k, v in row_filter.items()},
-        geo_resolution=_optional_string(doc, "geo_resolution"),
-        time_grain=_optional_string(doc, "time_grain"),
-        dp_epsilon=_epsilon(dp),
-    )
-
-
-def _mapping(raw: object) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise _Malformed("object expected")
-    return raw
-
-
-def _string(raw: object) -> str:
-    if not isinstance(raw, str):
-        raise _Malformed("string expected")
-    return raw
-
-
-def _strings(raw: object) -> tuple[str, ...]:
-    if not isinstance(raw, list | tuple):
-        raise _Malformed("array expected")
-    return tuple(_string(x) for x in raw)
-
-
-def _optional_string(doc: Mapping[str, Any], key: str) -> str | None:
-    if key not in doc:
-        raise _Malformed(key)
-    value = doc[key]
-    return None if value is None else _string(value)
-
-
-def _epsilon(dp: Mapping[str, Any]) -> float | None:
-    if "epsilon" not in dp:
-        raise _Malformed("dp.epsilon")
-    value = dp["epsilon"]
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Malformed("dp.epsilon")
-    eps = float(value)
-    if not math.isfinite(eps) or eps <= 0:
-        raise _Malformed("dp.epsilon")
-    return eps

@@ -9,10 +9,10 @@ from sqlmodel import Session, col, select
 from gateway.releases.models import Release
 
 
-def add(session: Session, release: Release) -> Release:
+def stage(session: Session, release: Release) -> Release:
+    """Add ``release`` to the session's transaction (the caller commits it with its event)."""
     session.add(release)
-    session.commit()
-    session.refresh(release)
+    session.flush()
     return release
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from gateway.auth.principal import Principal
-from gateway.context import AppContext
-from gateway.deps import Analyst, CtxDep, SessionDep, require_scopes
+from gateway.deps import Analyst, RequestIdDep, SessionDep, require_scopes
+from gateway.releases.deps import ReleaseServiceDep
 from gateway.releases.schemas import (
     ReleaseCreate,
     ReleasePublic,
@@ -16,7 +16,6 @@ from gateway.releases.schemas import (
     ReleaseRead,
     ReleaseReadList,
 )
-from gateway.releases.service import ReleaseService
 
 router = APIRouter(tags=["releases"])
 
@@ -24,40 +23,35 @@ ReleaseAdmin = Annotated[Principal, Depends(require_scopes("releases:write"))]
 DatasetQuery = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
 
-def release_service(ctx: AppContext) -> ReleaseService:
-    return ReleaseService(
-        store=ctx.store, contracts=ctx.contracts, audit=ctx.audit, settings=ctx.settings.privacy
-    )
-
-
 @router.post("/v1/admin/releases", status_code=201, summary="Cut a release of a dataset (checked)")
 def cut_release(
     body: ReleaseCreate,
-    request: Request,
-    ctx: CtxDep,
+    releases: ReleaseServiceDep,
     session: SessionDep,
     principal: ReleaseAdmin,
+    request_id: RequestIdDep,
 ) -> ReleaseRead:
-    release = release_service(ctx).cut(
-        session,
-        dataset=body.dataset,
-        actor=principal,
-        request_id=getattr(request.state, "request_id", None),
-    )
+    release = releases.cut(session, dataset=body.dataset, actor=principal, request_id=request_id)
     return ReleaseRead.model_validate(release)
 
 
 @router.get("/v1/admin/releases", summary="Every cut, published or refused, with counts")
 def list_all_releases(
-    ctx: CtxDep, session: SessionDep, principal: ReleaseAdmin, dataset: DatasetQuery = None
+    releases: ReleaseServiceDep,
+    session: SessionDep,
+    principal: ReleaseAdmin,
+    dataset: DatasetQuery = None,
 ) -> ReleaseReadList:
-    found = release_service(ctx).list_releases(session, dataset=dataset, include_refused=True)
+    found = releases.list_releases(session, dataset=dataset, include_refused=True)
     return ReleaseReadList(releases=[ReleaseRead.model_validate(r) for r in found])
 
 
 @router.get("/v1/releases", summary="Published releases (what `as_of` may name)")
 def list_releases(
-    ctx: CtxDep, session: SessionDep, principal: Analyst, dataset: DatasetQuery = None
+    releases: ReleaseServiceDep,
+    session: SessionDep,
+    principal: Analyst,
+    dataset: DatasetQuery = None,
 ) -> ReleasePublicList:
-    found = release_service(ctx).list_releases(session, dataset=dataset)
+    found = releases.list_releases(session, dataset=dataset)
     return ReleasePublicList(releases=[ReleasePublic.model_validate(r) for r in found])

@@ -14,8 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from gateway.audit.events import Outcome, ReleaseCut
 from gateway.auth.principal import Principal
 from gateway.dblock import hold_until_commit
 from gateway.releases import repository as repo
@@ -76,9 +77,8 @@ class ReleaseService:
         version = self.store.version(dataset)
         diff = self._difference(dataset, version, previous, contract.entity_key)
         if version is None or diff.added.rows == 0:
-            session.rollback()  # release the lock
-            detail = _detail(dataset, None, previous, version, diff, "release_unchanged")
-            self._audit(actor, request_id, "refused", detail)
+            event = _event(dataset, None, previous, version, diff, "release_unchanged")
+            self._commit(session, event, actor, request_id)
             raise ReleaseUnchangedError(
                 f"nothing was committed to {dataset} since the previous release",
                 dataset=dataset,
@@ -87,7 +87,7 @@ class ReleaseService:
             diff.added.rows >= self.settings.release_min_rows
             and diff.added.orgs >= self.settings.release_min_orgs
         )
-        release = repo.add(
+        release = repo.stage(
             session,
             Release(
                 dataset=dataset,
@@ -102,8 +102,10 @@ class ReleaseService:
             ),
         )
         reason = None if published else "release_too_small"
-        detail = _detail(dataset, release.id, previous, version, diff, reason)
-        self._audit(actor, request_id, "allow" if published else "refused", detail)
+        self._commit(
+            session, _event(dataset, release.id, previous, version, diff, reason), actor, request_id
+        )
+        session.refresh(release)
         if not published:
             raise ReleaseTooSmallError(
                 f"the batches since the previous release of {dataset} rest on "
@@ -152,41 +154,45 @@ class ReleaseService:
         )
         return difference(current, before, entity_key=entity)
 
-    def _audit(
-        self, actor: Principal | str, request_id: str | None, outcome: str, detail: dict[str, Any]
+    def _commit(
+        self,
+        session: Session,
+        event: ReleaseCut,
+        actor: Principal | str,
+        request_id: str | None,
     ) -> None:
-        self.audit.record(
-            kind="release.cut",
-            action="release.cut",
-            outcome=outcome,
-            actor=actor if isinstance(actor, Principal) else None,
-            actor_subject=actor if isinstance(actor, str) else None,
-            resource=f"dataset:{detail['dataset']}",
-            request_id=request_id,
-            detail=detail,
+        """The release record (if any) and its ``release.cut`` event: one transaction."""
+        who = (
+            {"actor_org": actor.org, "actor_subject": actor.subject}
+            if isinstance(actor, Principal)
+            else {"actor_subject": actor[:200]}
         )
+        self.audit.append(session, event.model_copy(update={**who, "request_id": request_id}))
+        session.commit()
 
 
-def _detail(
+def _event(
     dataset: str,
     release_id: str | None,
     previous: Release | None,
     version: int | None,
     diff: Difference,
     reason: str | None,
-) -> dict[str, Any]:
-    """Audit detail: ids and counts only."""
-    return {
-        "dataset": dataset,
-        "release_id": release_id,
-        "delta_version": version,
-        "previous_id": previous.id if previous else None,
-        "rows": diff.total.rows,
-        "orgs": diff.total.orgs,
-        "added_rows": diff.added.rows,
-        "added_orgs": diff.added.orgs,
-        "reason": reason,
-    }
+) -> ReleaseCut:
+    """The cut's audit event: ids and counts only."""
+    return ReleaseCut(
+        outcome=Outcome.ALLOW if reason is None else Outcome.DENY,
+        resource=f"dataset:{dataset}",
+        dataset=dataset,
+        release_id=release_id,
+        delta_version=version,
+        previous_id=previous.id if previous else None,
+        rows=diff.total.rows,
+        orgs=diff.total.orgs,
+        added_rows=diff.added.rows,
+        added_orgs=diff.added.orgs,
+        reason=reason,
+    )
 
 
 @dataclass(frozen=True)

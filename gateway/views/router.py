@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from gateway.deps import Analyst, CtxDep, SessionDep
-from gateway.releases.service import SessionReleases
+from gateway.deps import Analyst, RequestIdDep, SessionDep
+from gateway.views.deps import ViewServiceDep
 from gateway.views.errors import InvalidViewQueryError
 from gateway.views.render import MEDIA_TYPES, headers, render
-from gateway.views.service import ViewService
 
 router = APIRouter(prefix="/v1/views", tags=["views"])
 
@@ -22,26 +21,12 @@ MAX_FILTER_VALUES = 200
 MAX_VALUE_LENGTH = 128
 
 
-def _service(ctx: Any, session: Any) -> ViewService:
-    return ViewService(
-        views=ctx.views,
-        store=ctx.store,
-        policy=ctx.policy,
-        audit=ctx.audit,
-        releases=SessionReleases(session),
-    )
-
-
-def _request_id(request: Request) -> str | None:
-    return getattr(request.state, "request_id", None)
-
-
 @router.get("", summary="Views the caller may query, with permitted dimensions and k")
 def list_views(
-    request: Request, ctx: CtxDep, session: SessionDep, principal: Analyst
+    views: ViewServiceDep, session: SessionDep, principal: Analyst, request_id: RequestIdDep
 ) -> dict[str, Any]:
-    views = _service(ctx, session).list_views(principal, request_id=_request_id(request))
-    return {"views": views}
+    listed = views.list_views(session, principal=principal, request_id=request_id)
+    return {"views": listed}
 
 
 @router.get(
@@ -52,19 +37,21 @@ def list_views(
 def query_view(
     view: str,
     request: Request,
-    ctx: CtxDep,
+    views: ViewServiceDep,
     session: SessionDep,
     principal: Analyst,
+    request_id: RequestIdDep,
     group_by: Annotated[str, Query(max_length=1000)] = "",
     format: Annotated[Literal["json", "csv", "arrow"], Query()] = "json",
     as_of: Annotated[str | None, Query(pattern=_RELEASE_ID)] = None,
 ) -> Response:
-    result = _service(ctx, session).query(
-        principal,
+    result = views.query(
+        session,
+        principal=principal,
         view_name=view,
         group_by=[d.strip() for d in group_by.split(",") if d.strip()],
         filters=_filters(request),
-        request_id=_request_id(request),
+        request_id=request_id,
         as_of=as_of,
     )
     return Response(render(result, format), media_type=MEDIA_TYPES[format], headers=headers(result))

@@ -3,7 +3,8 @@
 Defends against reading what the policy does not grant (every request asks the policy engine
 and fails closed when it cannot answer), against row-level or identifier output (only
 aggregates of validated dimensions leave), and against small-cell disclosure (see
-``disclosure``). Audit records carry names, counts and reason codes, never cell values.
+``disclosure``). Each request writes ONE audit event (``view.query`` or ``view.list``) with the
+decision id(s), policy revision and reasons; names, counts and codes, never cell values.
 """
 
 from __future__ import annotations
@@ -18,22 +19,30 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import structlog
 
+from gateway.audit.events import AuditRecord, DecisionFacts, Outcome, ViewQueried, ViewsListed
 from gateway.policy.errors import PolicyDeniedError, PolicyUnavailableError
-from gateway.policy.port import VIEWS_DECISION, Obligations
-from gateway.releases.service import release_to_read
+from gateway.policy.port import (
+    VIEWS_DECISION,
+    Decision,
+    Obligations,
+    PolicyInput,
+    Resource,
+)
+from gateway.releases.service import SessionReleases, release_to_read
+from gateway.views.definitions import ViewRegistry
 from gateway.views.disclosure import MAX_DIMS, encode_keys, protect_cells
 from gateway.views.errors import InvalidViewQueryError, UnknownDimensionError
 from gateway.views.model import GEO_LEVELS, TIME_LEVELS, ViewDefinition
 from gateway.views.repository import HIDDEN
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from gateway.audit.service import AuditLog
     from gateway.auth.principal import Principal
     from gateway.policy.port import PolicyEngine
     from gateway.releases.models import Release
-    from gateway.releases.service import SessionReleases
     from gateway.store.delta import DeltaStore
-    from gateway.views.definitions import ViewRegistry
 
 log = structlog.get_logger(__name__)
 _REASON_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}(:[a-z0-9_]{1,64})?$")
@@ -52,32 +61,40 @@ class ViewResult:
 
 
 class ViewService:
-    """Plain-argument service; the router builds it from the app context per request."""
+    """Views use cases; one instance per process, a DB session per call (for its audit event)."""
 
     def __init__(
-        self,
-        *,
-        views: ViewRegistry,
-        store: DeltaStore,
-        policy: PolicyEngine,
-        audit: AuditLog,
-        releases: SessionReleases,
+        self, *, views: ViewRegistry, store: DeltaStore, policy: PolicyEngine, audit: AuditLog
     ) -> None:
         self.views, self.store, self.policy, self.audit = views, store, policy, audit
-        self.releases = releases
 
-    def list_views(self, principal: Principal, *, request_id: str | None) -> list[dict[str, Any]]:
-        out = []
-        for view in self.views.all():
-            decision = self.policy.decide(VIEWS_DECISION, _input(principal, "view.list", view))
-            if decision.allow and decision.obligations is not None:
-                out.append(_describe(view, decision.obligations))
+    def close(self) -> None:
+        self.views.close()
+
+    def list_views(
+        self, session: Session, *, principal: Principal, request_id: str | None
+    ) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        decisions: list[Decision] = []
+        actor = (principal.org, principal.subject)
+        try:
+            for view in self.views.all():
+                decision = self.policy.decide(VIEWS_DECISION, _input(principal, "view.list", view))
+                decisions.append(decision)
+                if decision.allow and decision.obligations is not None:
+                    out.append(_describe(view, decision.obligations))
+        except PolicyUnavailableError:
+            self._write(session, self._listed(Outcome.ERROR, [], decisions, request_id, actor))
+            raise
+        listed = [v["name"] for v in out]
+        self._write(session, self._listed(Outcome.ALLOW, listed, decisions, request_id, actor))
         return out
 
     def query(
         self,
-        principal: Principal,
+        session: Session,
         *,
+        principal: Principal,
         view_name: str,
         group_by: Sequence[str],
         filters: Mapping[str, Sequence[str]],
@@ -88,34 +105,75 @@ class ViewService:
         dims = _check_dims(view, group_by, filters)
         group = tuple(dict.fromkeys(group_by))
         wanted = {d: tuple(dict.fromkeys(v)) for d, v in filters.items()}
-        resource = f"view:{view.name}"
-        detail: dict[str, Any] = {"view": view.name, "dims": list(group), "filters": sorted(wanted)}
+        event = ViewQueried(
+            outcome=Outcome.ERROR,
+            actor_org=principal.org,
+            actor_subject=principal.subject,
+            resource=f"view:{view.name}",
+            request_id=request_id,
+            view=view.name,
+            dims=list(group),
+            filters=sorted(wanted),
+            reasons=[],
+        )
         request = _input(principal, "view.query", view, group, wanted)
         try:
             decision = self.policy.decide(VIEWS_DECISION, request)
         except PolicyUnavailableError:
-            self._audit("error", principal, resource, request_id, {**detail, "reasons": []})
+            self._write(session, event)
             raise
+        facts = DecisionFacts.of(decision, backend=self.policy.name)
         reasons = _safe(decision.reasons)
         if decision.allow and decision.obligations is not None:
             reasons = _obligation_denials(view, dims, decision.obligations)
         elif decision.allow:
             reasons = ("malformed_decision",)
         if reasons or not decision.allow or decision.obligations is None:
-            self._audit(
-                "deny", principal, resource, request_id, {**detail, "reasons": list(reasons)}
-            )
+            update = {"outcome": Outcome.DENY, "reasons": list(reasons), "decision": facts}
+            self._write(session, event.model_copy(update=update))
             raise PolicyDeniedError(reasons or ("denied",))
-        release = release_to_read(self.releases, view.dataset, as_of)
-        result = self._run(view, group, wanted, decision.obligations, release)
-        detail.update(
-            k=result.min_k,
-            rows=result.table.num_rows,
-            suppressed=result.suppressed_cells,
-            release=release.id,
-        )
-        self._audit("allow", principal, resource, request_id, detail)
+        try:
+            release = release_to_read(SessionReleases(session), view.dataset, as_of)
+            result = self._run(view, group, wanted, decision.obligations, release)
+        except Exception:  # an allowed query that failed is on the trail too
+            session.rollback()
+            self._write(session, event.model_copy(update={"decision": facts}))
+            raise
+        allowed = {
+            "outcome": Outcome.ALLOW,
+            "k": result.min_k,
+            "rows": result.table.num_rows,
+            "suppressed": result.suppressed_cells,
+            "release": release.id,
+            "decision": facts,
+        }
+        self._write(session, event.model_copy(update=allowed))
         return result
+
+    def _listed(
+        self,
+        outcome: Outcome,
+        listed: list[str],
+        decisions: list[Decision],
+        request_id: str | None,
+        actor: tuple[str, str],
+    ) -> ViewsListed:
+        return ViewsListed(
+            outcome=outcome,
+            actor_org=actor[0],
+            actor_subject=actor[1],
+            request_id=request_id,
+            listed=listed,
+            considered=len(decisions),
+            decisions=[str(d.decision_id) for d in decisions],
+            policy_revision=decisions[-1].policy_revision if decisions else None,
+            backend=self.policy.name,
+        )
+
+    def _write(self, session: Session, event: AuditRecord) -> None:
+        """A read changes no state: its event is the whole transaction."""
+        self.audit.append(session, event)
+        session.commit()
 
     def _run(
         self,
@@ -153,24 +211,6 @@ class ViewService:
             release=release.id,
         )
 
-    def _audit(
-        self,
-        outcome: str,
-        principal: Principal,
-        resource: str,
-        request_id: str | None,
-        detail: dict[str, Any],
-    ) -> None:
-        self.audit.record(
-            kind="view.query",
-            action="view.query",
-            outcome=outcome,
-            actor=principal,
-            resource=resource,
-            request_id=request_id,
-            detail=detail,
-        )
-
 
 def _input(
     principal: Principal,
@@ -178,19 +218,17 @@ def _input(
     view: ViewDefinition,
     dims: Sequence[str] = (),
     filters: Mapping[str, Sequence[str]] | None = None,
-) -> dict[str, Any]:
-    return {
-        "subject": principal.policy_subject(),
-        "action": action,
-        "resource": {
-            "dataset": view.dataset,
-            "view": view.name,
-            "dims": list(dims),
-            "filters": {k: list(v) for k, v in (filters or {}).items()},
-        },
-        "context": {},
-        "now": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-    }
+) -> PolicyInput:
+    return PolicyInput(
+        subject=principal.policy_subject(),
+        action=action,
+        resource=Resource(
+            dataset=view.dataset,
+            view=view.name,
+            dims=tuple(dims),
+            filters={k: tuple(v) for k, v in (filters or {}).items()},
+        ),
+    )
 
 
 def _check_dims(

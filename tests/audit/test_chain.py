@@ -6,15 +6,18 @@ import itertools
 import threading
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from gateway.audit.events import Outcome
 from gateway.audit.models import AuditEvent
 from gateway.audit.service import AuditLog, event_hash
 from gateway.auth.principal import Principal
 from gateway.db import build_engine
 from gateway.settings import Settings
+from tests.audit.probe import Probe, TokenProbe, UploadProbe, ViewProbe
 
 ANALYST = Principal(subject="ngo-1", org="hope-ngo", sector="ngo", roles=frozenset({"analyst"}))
 
@@ -22,13 +25,15 @@ ANALYST = Principal(subject="ngo-1", org="hope-ngo", sector="ngo", roles=frozens
 def _fill(log: AuditLog, n: int = 5) -> None:
     for i in range(n):
         log.record(
-            kind="view.query",
-            action="read",
-            outcome="success",
-            actor=ANALYST,
-            resource=f"views/v{i}",
-            request_id=f"req-{i}",
-            detail={"i": i, "dims": ["country"]},
+            ViewProbe(
+                action="read",
+                actor_org=ANALYST.org,
+                actor_subject=ANALYST.subject,
+                resource=f"views/v{i}",
+                request_id=f"req-{i}",
+                i=i,
+                dims=["country"],
+            )
         )
 
 
@@ -113,21 +118,19 @@ def test_deleted_last_row_is_detected(engine: Engine) -> None:
 def test_detail_values_are_normalised_to_json(engine: Engine) -> None:
     log = AuditLog(engine)
     when = datetime(2024, 5, 1, tzinfo=UTC)
-    event = log.record(
-        kind="batch.upload",
-        action="create",
-        outcome="success",
-        actor_subject="bank-1",
-        detail={"at": when, "n": 1.5, "ids": ("a", "b")},
-    )
-    assert event.detail == {"at": str(when), "n": 1.5, "ids": ["a", "b"]}
+    event = log.record(UploadProbe(actor_subject="bank-1", at=when, n=1.5, ids=("a", "b")))
+    assert event.detail == {
+        "at": "2024-05-01T00:00:00Z",
+        "n": 1.5,
+        "ids": ["a", "b"],
+    }
     assert log.verify().ok
 
 
 def test_pagination_and_kind_filter(engine: Engine) -> None:
     log = AuditLog(engine)
     _fill(log, 3)
-    log.record(kind="token.issue", action="issue", outcome="failure", actor_subject="x")
+    log.record(TokenProbe(action="issue", outcome=Outcome.FAILURE, actor_subject="x"))
     assert [e.seq for e in log.list_events(limit=2)] == [1, 2]
     assert [e.seq for e in log.list_events(limit=2, after_seq=2)] == [3, 4]
     assert [e.seq for e in log.list_events(kind="token.issue")] == [4]
@@ -143,13 +146,7 @@ def test_concurrent_appends_keep_one_chain(settings: Settings, engine: Engine) -
     def worker(log: AuditLog, n: int) -> None:
         try:
             for i in range(n):
-                log.record(
-                    kind="policy.decision",
-                    action="evaluate",
-                    outcome="success",
-                    actor=ANALYST,
-                    detail={"i": i},
-                )
+                log.record(Probe(actor_org=ANALYST.org, actor_subject=ANALYST.subject, i=i))
         except BaseException as exc:
             errors.append(exc)
 
@@ -162,3 +159,24 @@ def test_concurrent_appends_keep_one_chain(settings: Settings, engine: Engine) -
     assert not errors, errors
     result = logs[0].verify()
     assert result.ok and result.checked == 8 * 15
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # advisory locks: PG only
+def test_appends_do_not_wait_for_a_schema_migration(engine: Engine) -> None:
+    """The chain lock has a key of its own: a migration holding its lock does not stall audit."""
+    assert engine.dialect.name == "postgresql"
+    from gateway.audit.service import AUDIT_LOCK_KEY
+    from gateway.migrations import _PG_LOCK_KEY
+
+    assert AUDIT_LOCK_KEY != _PG_LOCK_KEY
+    with engine.connect() as migrating:
+        migrating.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_KEY})
+        try:
+            log = AuditLog(engine)
+            with Session(engine) as session:
+                session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+                log.append(session, Probe(i=1))
+                session.commit()
+        finally:
+            migrating.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
+    assert log.verify().checked == 1

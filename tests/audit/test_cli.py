@@ -60,17 +60,36 @@ def test_orgs_clients_and_audit_verify(cli: CliRunner, engine: Engine) -> None:
     assert listed[0]["client_id"] == created["client_id"]
     assert created["client_secret"] not in r.output
 
+    r = cli.invoke(app, ["clients", "rotate-secret", created["client_id"], "--json"])
+    assert r.exit_code == 0, r.output
+    rotated = json.loads(r.output)["client_secret"]
+    assert rotated != created["client_secret"] and len(rotated) > 30
+    r = cli.invoke(app, ["clients", "disable", created["client_id"]])
+    assert r.exit_code == 0, r.output
+
+    # Each change from the command line is on the trail (seq 1-4), secrets never are.
+    r = cli.invoke(app, ["audit", "tail", "--json"])
+    changes = [json.loads(line) for line in r.output.splitlines()]
+    assert [(e["kind"], e["action"], e["actor_subject"]) for e in changes] == [
+        ("org.change", "create", "cli"),
+        ("client.change", "create", "cli"),
+        ("client.change", "rotate_secret", "cli"),
+        ("client.change", "disable", "cli"),
+    ]
+    assert created["client_secret"] not in r.output and rotated not in r.output
+
     from gateway.audit.service import AuditLog
+    from tests.audit.probe import UploadProbe
 
     log = AuditLog(engine)
     for i in range(3):
-        log.record(kind="batch.upload", action="create", outcome="success", actor_subject=f"c{i}")
+        log.record(UploadProbe(action="create", actor_subject=f"c{i}"))
     r = cli.invoke(app, ["audit", "verify"])
     assert r.exit_code == 0 and "intact" in r.output
     r = cli.invoke(app, ["audit", "tail", "-n", "2", "--json"])
-    assert [json.loads(line)["seq"] for line in r.output.splitlines()] == [2, 3]
+    assert [json.loads(line)["seq"] for line in r.output.splitlines()] == [6, 7]
 
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE audit_event SET actor_subject = 'x' WHERE seq = 2"))
+        conn.execute(sa.text("UPDATE audit_event SET actor_subject = 'x' WHERE seq = 6"))
     r = cli.invoke(app, ["audit", "verify"])
-    assert r.exit_code == 1 and "seq 2" in r.output
+    assert r.exit_code == 1 and "seq 6" in r.output

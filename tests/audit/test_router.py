@@ -12,6 +12,7 @@ from gateway.audit.router import router
 from gateway.audit.service import AuditLog
 from gateway.auth.tokens import TokenService
 from gateway.settings import Settings
+from tests.audit.probe import UploadProbe, ViewProbe
 from tests.auth.helpers import TestClient, make_client, minimal_app
 
 
@@ -42,12 +43,8 @@ def test_governance_reads_pages_and_verifies(
 ) -> None:
     log = AuditLog(engine)
     for i in range(5):
-        log.record(
-            kind="view.query" if i % 2 else "batch.upload",
-            action="x",
-            outcome="success",
-            actor_subject=f"c{i}",
-        )
+        probe = ViewProbe if i % 2 else UploadProbe
+        log.record(probe(action="x", actor_subject=f"c{i}"))
     auth = _bearer(engine, tokens, role)
     page = http.get("/v1/audit/events", params={"limit": 2}, headers=auth).json()
     assert [e["seq"] for e in page["items"]] == [1, 2] and page["next_after_seq"] == 2
@@ -57,7 +54,7 @@ def test_governance_reads_pages_and_verifies(
     assert [e["seq"] for e in page["items"]] == [4] and page["next_after_seq"] is None
     assert http.get("/v1/audit/verify", headers=auth).json() == {
         "ok": True,
-        "checked": 5,
+        "checked": 7,  # the 5 probes, then creating the caller's org and client
         "first_bad_seq": None,
         "problem": None,
     }

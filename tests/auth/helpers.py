@@ -5,17 +5,20 @@ from __future__ import annotations
 import base64
 import json
 import warnings
-from types import SimpleNamespace
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from gateway.audit.deps import AUDIT_LOG
 from gateway.audit.service import AuditLog
+from gateway.auth.deps import TOKEN_SERVICE
 from gateway.auth.service import create_client, create_org
 from gateway.auth.tokens import TokenService
+from gateway.deps import ENGINE, SETTINGS
 from gateway.problems import install_error_handlers
+from gateway.providers import Providers
 from gateway.settings import Settings
 
 with warnings.catch_warnings():
@@ -58,12 +61,15 @@ def b64url(data: bytes) -> str:
 def minimal_app(
     settings: Settings, engine: Engine, tokens: TokenService, *routers: Any
 ) -> TestClient:
-    """Just our routers over a hand-built context (the full app is tested by the lead)."""
+    """Just our routers over the providers they use (the full app is tested elsewhere)."""
     app = FastAPI()
     install_error_handlers(app)
     for router in routers:
         app.include_router(router)
-    app.state.ctx = SimpleNamespace(
-        settings=settings, engine=engine, tokens=tokens, audit=AuditLog(engine)
-    )
+    providers = Providers()
+    providers.add(SETTINGS, settings)
+    providers.add(ENGINE, engine)
+    providers.add(TOKEN_SERVICE, tokens)
+    providers.add(AUDIT_LOG, AuditLog(engine))
+    app.state.providers = providers
     return TestClient(app)

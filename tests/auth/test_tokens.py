@@ -15,6 +15,7 @@ from joserfc.jwk import ECKey, KeySet, RSAKey
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from gateway.audit.service import AuditLog
 from gateway.auth.errors import (
     InvalidClientError,
     InvalidScopeError,
@@ -23,7 +24,7 @@ from gateway.auth.errors import (
 )
 from gateway.auth.keys import RemoteJWKS, StaticKeys, default_key_path, load_signing_key
 from gateway.auth.principal import ROLE_SCOPES
-from gateway.auth.service import set_client_disabled
+from gateway.auth.service import AccountService
 from gateway.auth.tokens import TokenService
 from gateway.settings import Settings
 from tests.auth.helpers import b64url, make_client, unverified_parts
@@ -85,7 +86,7 @@ def test_disabled_client_cannot_get_or_use_tokens(engine: Engine, tokens: TokenS
     client_id, secret = make_client(engine)
     live = tokens.issue(client_id, secret)["access_token"]
     with Session(engine) as session:
-        set_client_disabled(session, client_id)
+        AccountService(audit=AuditLog(engine)).set_client_disabled(session, client_id=client_id)
     with pytest.raises(InvalidClientError):
         tokens.issue(client_id, secret)
     with pytest.raises(InvalidTokenError, match="disabled"):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gateway.app import build_context
+from gateway.app import build_providers
 from gateway.contracts.registry import ContractRegistry
 from gateway.grants.check import check_grants_file, grants_file, load_grants
 from gateway.grants.errors import InvalidGrantsError
@@ -127,4 +127,4 @@ def test_the_gateway_refuses_to_start_with_bad_grants(tmp_path: Path) -> None:
     settings.policy.grants_path = bad
     assert grants_file(settings.policy) == bad
     with pytest.raises(InvalidGrantsError, match=r"views\.incident_hotspots\.dataset"):
-        build_context(settings)
+        build_providers(settings)

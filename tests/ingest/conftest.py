@@ -1,8 +1,9 @@
 """An ingest app on the real stack: metadata DB (SQLite and PostgreSQL), local Delta store,
 embedded Rego policy (audited wrapper), real signed tokens, hash-chained audit.
 
-The app is the real one from ``create_app``; tests may swap a port on ``stack.ctx`` (e.g. a
-crashing store) to exercise failure paths.
+The app is the real one from ``create_app``; tests swap a collaborator of the ingest service
+(e.g. a crashing store) with ``stack.use(...)``, which replaces the ingest provider through
+``app.dependency_overrides``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,23 @@ import io
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from gateway.app import create_app
+from gateway.audit.deps import AUDIT_LOG
+from gateway.audit.service import AuditLog
+from gateway.auth.deps import TOKEN_SERVICE
 from gateway.auth.service import create_client, create_org
-from gateway.context import AppContext
+from gateway.deps import ENGINE
+from gateway.ingest.deps import INGEST_SERVICE, get_ingest_service
+from gateway.ingest.service import IngestService
+from gateway.providers import Providers
 from gateway.settings import Settings
+from gateway.store.delta import DeltaStore
 
 with warnings.catch_warnings():
     # starlette >= 1.x warns that its TestClient should move to httpx2; it works with httpx.
@@ -63,8 +73,42 @@ def to_csv(rows: list[dict[str, str]], columns: list[str] | None = None) -> byte
 @dataclass
 class Stack:
     client: TestClient
-    ctx: AppContext
+    providers: Providers
+    settings: Settings
     tokens: dict[str, str]  # name → bearer token
+
+    @property
+    def engine(self) -> Engine:
+        return self.providers.get(ENGINE)
+
+    @property
+    def audit(self) -> AuditLog:
+        return self.providers.get(AUDIT_LOG)
+
+    @property
+    def ingest(self) -> IngestService:
+        return self.providers.get(INGEST_SERVICE)
+
+    @property
+    def store(self) -> DeltaStore:
+        return self.ingest.store
+
+    def use(self, **collaborators: Any) -> None:
+        """Serve uploads with the built service but some collaborators replaced."""
+        real = self.ingest
+        parts: dict[str, Any] = {
+            "store": real.store,
+            "contracts": real.contracts,
+            "policy": real.policy,
+            "audit": real.audit,
+            "validator": real.validator,
+            "stale_after": real.stale_after,
+        }
+        service = IngestService(**{**parts, **collaborators})
+        self.client.app.dependency_overrides[get_ingest_service] = lambda: service  # type: ignore[attr-defined]
+
+    def reset(self) -> None:
+        self.client.app.dependency_overrides.pop(get_ingest_service, None)  # type: ignore[attr-defined]
 
     def headers(self, who: str, key: str | None = "k-1", ctype: str = "text/csv") -> dict[str, str]:
         h = {"Authorization": f"Bearer {self.tokens[who]}", "Content-Type": ctype}
@@ -86,7 +130,7 @@ class Stack:
         )
 
     def delta_rows(self, dataset: str = "incident_reports") -> int:
-        data = self.ctx.store.dataset(dataset)
+        data = self.store.dataset(dataset)
         return 0 if data is None else data.count_rows()
 
 
@@ -96,9 +140,9 @@ def stack(settings: Settings) -> Iterator[Stack]:
     settings.ingest.validator = "arrow"
     settings.ingest.max_body_bytes = 64 * 1024
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        ctx: AppContext = client.app.state.ctx  # type: ignore[attr-defined]
+        providers: Providers = client.app.state.providers  # type: ignore[attr-defined]
         tokens: dict[str, str] = {}
-        with Session(ctx.engine) as session:
+        with Session(providers.get(ENGINE)) as session:
             for slug, sector in (("ngo-a", "ngo"), ("ngo-b", "ngo"), ("bank-c", "financial")):
                 create_org(session, slug=slug, name=slug, sector=sector)
             for name, slug, roles in (
@@ -108,5 +152,6 @@ def stack(settings: Settings) -> Iterator[Stack]:
                 ("analyst_a", "ngo-a", ["analyst"]),
             ):
                 created, secret = create_client(session, org_slug=slug, roles=roles)
-                tokens[name] = ctx.tokens.issue(created.client_id, secret)["access_token"]
-        yield Stack(client=client, ctx=ctx, tokens=tokens)
+                issued = providers.get(TOKEN_SERVICE).issue(created.client_id, secret)
+                tokens[name] = issued["access_token"]
+        yield Stack(client=client, providers=providers, settings=settings, tokens=tokens)

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 
 
 def _stored_ids(stack: Stack) -> list[str]:
-    data = stack.ctx.store.dataset("incident_reports")
+    data = stack.store.dataset("incident_reports")
     assert data is not None
     ids: list[str] = data.to_table(columns=["report_id"]).column("report_id").to_pylist()
     return ids
@@ -96,8 +96,8 @@ class PreCheckBarrier:
 
 
 def test_two_concurrent_batches_with_the_same_new_ids_commit_them_once(stack: Stack) -> None:
-    real = stack.ctx.store
-    stack.ctx.store = PreCheckBarrier(real)  # type: ignore[assignment]
+    real = stack.store
+    stack.use(store=PreCheckBarrier(real))
     body = to_csv(incident_rows(40))
     results: dict[str, Any] = {}
 
@@ -109,7 +109,7 @@ def test_two_concurrent_batches_with_the_same_new_ids_commit_them_once(stack: St
         t.start()
     for t in threads:
         t.join(timeout=60)
-    stack.ctx.store = real
+    stack.reset()
     assert {w: r.status_code for w, r in results.items()} == {"ngo_a": 201, "ngo_b": 201}
     outcomes = sorted((r.json()["accepted"], r.json()["rejected"]) for r in results.values())
     assert outcomes == [(0, 40), (40, 0)]

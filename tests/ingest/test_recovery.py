@@ -14,8 +14,12 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from gateway.audit.events import AuditRecord, Outcome
+from gateway.audit.models import AuditEvent
+from gateway.audit.service import AuditLog
 from gateway.ingest.models import IngestBatch
 from gateway.policy.errors import PolicyUnavailableError
 from gateway.store.delta import DeltaStore
@@ -50,7 +54,7 @@ class CrashingStore:
 class DownPolicy:
     name = "down"
 
-    def decide(self, path: str, input: dict[str, Any]) -> Any:
+    def decide(self, path: str, input: Any, *, draft: Any = None) -> Any:
         raise PolicyUnavailableError("policy engine timed out")
 
     def ping(self) -> None:
@@ -61,7 +65,7 @@ class DownPolicy:
 
 
 def _records(stack: Stack) -> list[IngestBatch]:
-    with Session(stack.ctx.engine) as s:
+    with Session(stack.engine) as s:
         return list(s.exec(select(IngestBatch)).all())
 
 
@@ -72,8 +76,8 @@ def _mixed_body() -> bytes:
 
 
 def test_crash_between_quarantine_and_commit_leaves_nothing_visible(stack: Stack) -> None:
-    real = stack.ctx.store
-    stack.ctx.store = CrashingStore(real)  # type: ignore[assignment]
+    real = stack.store
+    stack.use(store=CrashingStore(real))
     r = stack.upload(_mixed_body(), key="crashy")
     assert r.status_code == 500
     assert r.headers["content-type"] == "application/problem+json"
@@ -84,7 +88,7 @@ def test_crash_between_quarantine_and_commit_leaves_nothing_visible(stack: Stack
     get = stack.client.get(f"/v1/batches/{record.id}", headers=stack.headers("ngo_a"))
     assert get.json()["status"] == "failed"
 
-    stack.ctx.store = real
+    stack.reset()
     retry = stack.upload(_mixed_body(), key="crashy")
     assert retry.status_code == 201, retry.text
     body = retry.json()
@@ -95,14 +99,14 @@ def test_crash_between_quarantine_and_commit_leaves_nothing_visible(stack: Stack
 
 
 def test_crash_after_commit_is_recovered_not_doubled(stack: Stack) -> None:
-    real = stack.ctx.store
-    stack.ctx.store = CrashingStore(real, crash="after_commit")  # type: ignore[assignment]
+    real = stack.store
+    stack.use(store=CrashingStore(real, crash="after_commit"))
     assert stack.upload(_mixed_body(), key="late").status_code == 500
     assert stack.delta_rows() == 3  # the commit happened; the record was not finished
     [record] = _records(stack)
     assert record.status == "failed"
 
-    stack.ctx.store = real
+    stack.reset()
     retry = stack.upload(_mixed_body(), key="late")
     assert retry.status_code == 200, retry.text
     assert retry.headers["Idempotent-Replayed"] == "true"
@@ -123,7 +127,7 @@ def _stuck_record(stack: Stack, body: bytes, *, age: timedelta) -> IngestBatch:
         uploaded_by="someone",
         started_at=datetime.now(UTC) - age,
     )
-    with Session(stack.ctx.engine, expire_on_commit=False) as s:
+    with Session(stack.engine, expire_on_commit=False) as s:
         s.add(record)
         s.commit()
     return record
@@ -151,7 +155,7 @@ def test_stale_processing_record_is_taken_over(stack: Stack) -> None:
 def test_stuck_record_whose_commit_landed_is_finished(stack: Stack) -> None:
     body = to_csv(incident_rows(3))
     stuck = _stuck_record(stack, body, age=timedelta(seconds=1))
-    stack.ctx.store.append(
+    stack.store.append(
         "incident_reports",
         pa.table({"report_id": ["rep-x"]}),
         batch_id=stuck.id,
@@ -182,33 +186,96 @@ def test_concurrent_duplicates_commit_once(stack: Stack) -> None:
 
 
 def test_policy_engine_down_is_503_and_writes_nothing(stack: Stack) -> None:
-    stack.ctx.policy = DownPolicy()  # type: ignore[assignment]
+    stack.use(policy=DownPolicy())
     r = stack.upload(to_csv(incident_rows(3)))
     assert r.status_code == 503
     assert r.json()["type"].endswith("policy-unavailable")
     assert _records(stack) == []
     assert stack.delta_rows() == 0
+    (event,) = stack.audit.list_events(kind="batch.upload")  # the engine being down is audited
+    assert (event.outcome, event.detail["status"]) == ("error", 503)
+    assert event.detail["error"].endswith("policy-unavailable")
 
 
 def test_store_down_is_reported_and_retry_works(stack: Stack) -> None:
     """A store that refuses the quarantine write: nothing visible, the key can be retried."""
-    real = stack.ctx.store
+    real = stack.store
 
     class QuarantineDown(CrashingStore):
         def write_quarantine(self, *a: Any, **kw: Any) -> str:
             raise OSError("bucket unreachable")
 
-    stack.ctx.store = QuarantineDown(real)  # type: ignore[assignment]
+    stack.use(store=QuarantineDown(real))
     assert stack.upload(_mixed_body(), key="q").status_code == 500
     assert real.dataset("incident_reports") is None
-    stack.ctx.store = real
+    stack.reset()
     assert stack.upload(_mixed_body(), key="q").status_code == 201
     assert stack.delta_rows() == 3
 
 
 def test_gx_validator_gives_the_same_outcome(stack: Stack) -> None:
-    stack.ctx.settings.ingest.validator = "gx"
+    stack.use(validator="gx")
     r = stack.upload(_mixed_body(), key="gx")
     assert r.status_code == 201, r.text
     assert (r.json()["accepted"], r.json()["rejected"]) == (3, 1)
     assert r.json()["reasons"] == {"victim_count:minimum": 1}
+
+
+class AuditWriteFailedError(RuntimeError):
+    pass
+
+
+class FailingAudit(AuditLog):
+    """The real audit log, except that appending the chosen outcome fails after staging it."""
+
+    def __init__(self, engine: Engine, fail_on: Outcome) -> None:
+        super().__init__(engine)  # the app's database
+        self.fail_on = fail_on
+
+    def append(self, session: Session, event: AuditRecord) -> AuditEvent:
+        row = super().append(session, event)
+        if event.outcome == self.fail_on:
+            raise AuditWriteFailedError("audit table unavailable")
+        return row
+
+
+def test_failed_audit_write_rolls_back_the_batch_record(stack: Stack) -> None:
+    """The record's final state and its event are one transaction: neither without the other.
+
+    The Delta commit (the atomic point) has happened when the audit write fails, so the rows
+    are in the store while the record is not 'committed' and no 'accepted' event exists — the
+    same state a crash between the Delta commit and that transaction leaves. The retry reads
+    the Delta log and writes both.
+    """
+    stack.use(audit=FailingAudit(stack.engine, fail_on=Outcome.ACCEPTED))
+    assert stack.upload(_mixed_body(), key="audit-down").status_code == 500
+    [record] = _records(stack)
+    assert record.status == "processing" and record.committed_at is None
+    assert stack.delta_rows() == 3
+    uploads = stack.audit.list_events(kind="batch.upload")
+    assert [e.outcome for e in uploads] == ["error"]  # the failure, never an 'accepted'
+    assert stack.audit.verify().ok
+
+    stack.reset()
+    retry = stack.upload(_mixed_body(), key="audit-down")
+    assert retry.status_code == 200, retry.text
+    assert retry.json()["status"] == "committed"
+    assert stack.delta_rows() == 3  # recovered, not doubled
+    [record] = _records(stack)
+    assert record.status == "committed"
+    accepted = [e for e in stack.audit.list_events(kind="batch.upload") if e.outcome == "accepted"]
+    assert len(accepted) == 1 and accepted[0].detail["recovered"] is True
+    assert accepted[0].detail["batch_id"] == record.id
+    assert stack.audit.verify().ok
+
+
+def test_failed_audit_write_rolls_back_marking_a_batch_failed(stack: Stack) -> None:
+    real = stack.store
+    failing = FailingAudit(stack.engine, fail_on=Outcome.ERROR)
+    stack.use(store=CrashingStore(real), audit=failing)
+    assert stack.upload(_mixed_body(), key="both-down").status_code == 500
+    [record] = _records(stack)
+    assert record.status == "processing"  # 'failed' was rolled back with its event
+    assert stack.audit.list_events(kind="batch.upload") == []
+    stack.reset()
+    assert stack.upload(_mixed_body(), key="both-down").status_code == 409  # young: in progress

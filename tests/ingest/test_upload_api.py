@@ -19,12 +19,12 @@ PROBLEM = "application/problem+json"
 
 
 def _records(stack: Stack) -> list[IngestBatch]:
-    with Session(stack.ctx.engine) as s:
+    with Session(stack.engine) as s:
         return list(s.exec(select(IngestBatch)).all())
 
 
 def _audit(stack: Stack, kind: str) -> list[AuditEvent]:
-    return [e for e in stack.ctx.audit.list_events(limit=1000) if e.kind == kind]
+    return [e for e in stack.audit.list_events(limit=1000) if e.kind == kind]
 
 
 def _assert_nothing_written(stack: Stack) -> None:
@@ -58,10 +58,12 @@ def test_policy_denies_non_contributor_with_reason_code(stack: Stack) -> None:
     assert r.headers["content-type"] == PROBLEM
     assert r.json()["reasons"] == ["not_a_contributor"]
     _assert_nothing_written(stack)
-    decisions = _audit(stack, "policy.decision")
-    assert decisions[-1].outcome == "deny"
-    assert decisions[-1].detail["reasons"] == ["not_a_contributor"]
-    assert _audit(stack, "batch.upload")[-1].outcome == "error"
+    assert _audit(stack, "policy.decision") == []  # no second event from a policy wrapper
+    (event,) = _audit(stack, "batch.upload")  # one event, the decision's facts inside it
+    assert (event.outcome, event.detail["status"]) == ("deny", 403)
+    decision = event.detail["decision"]
+    assert decision["allow"] is False and decision["reasons"] == ["not_a_contributor"]
+    assert decision["backend"] == "embedded" and len(decision["policy_revision"]) == 64
 
 
 def test_unknown_dataset_is_404(stack: Stack) -> None:
@@ -97,7 +99,7 @@ def test_wrong_content_type_is_415(stack: Stack, ctype: str) -> None:
 
 def test_declared_oversized_body_is_413_before_reading(stack: Stack) -> None:
     body = to_csv(incident_rows(2000))
-    assert len(body) > stack.ctx.settings.ingest.max_body_bytes
+    assert len(body) > stack.settings.ingest.max_body_bytes
     r = stack.upload(body)
     assert r.status_code == 413
     assert r.json()["type"].endswith("payload-too-large")
@@ -188,9 +190,10 @@ def test_csv_upload_commits_once(stack: Stack) -> None:
     assert body["contract_version"] == "1.0.0"
     assert body["links"]["self"] == f"/v1/batches/{body['batch_id']}"
     assert stack.delta_rows() == 5
-    assert stack.ctx.store.has_batch("incident_reports", body["batch_id"])
-    upload = _audit(stack, "batch.upload")[-1]
+    assert stack.store.has_batch("incident_reports", body["batch_id"])
+    (upload,) = _audit(stack, "batch.upload")  # exactly one event for the request
     assert upload.outcome == "accepted"
+    assert upload.detail["decision"]["allow"] is True and not upload.detail["recovered"]
     assert upload.detail["accepted"] == 5 and upload.detail["batch_id"] == body["batch_id"]
     assert "rep-00000000" not in str(upload.detail)
 
@@ -295,7 +298,7 @@ def test_all_rows_rejected_commits_nothing_to_delta(stack: Stack) -> None:
     r = stack.upload(to_csv(rows))
     assert r.status_code == 201
     assert (r.json()["accepted"], r.json()["rejected"]) == (0, 2)
-    assert stack.ctx.store.dataset("incident_reports") is None
+    assert stack.store.dataset("incident_reports") is None
     assert _audit(stack, "batch.upload")[-1].outcome == "rejected"
 
 
@@ -311,7 +314,7 @@ def test_replay_returns_same_result_and_writes_nothing(stack: Stack) -> None:
     assert second.headers["Idempotent-Replayed"] == "true"
     assert second.json()["batch_id"] == first.json()["batch_id"]
     assert stack.delta_rows() == 5
-    assert stack.ctx.store.version("incident_reports") == 0
+    assert stack.store.version("incident_reports") == 0
     assert len(_records(stack)) == 1
     assert _audit(stack, "batch.upload")[-1].outcome == "replayed"
 

@@ -14,7 +14,7 @@ from gateway.policy.embedded import EmbeddedPolicyEngine
 from gateway.policy.errors import PolicyUnavailableError
 from gateway.policy.factory import build_policy_engine
 from gateway.policy.opa import OpaPolicyEngine
-from gateway.policy.port import INGEST_DECISION, MALFORMED_DECISION, VIEWS_DECISION, PolicyDecision
+from gateway.policy.port import INGEST_DECISION, MALFORMED_DECISION, VIEWS_DECISION
 from gateway.settings import Settings
 from tests.policy.conftest import POLICY_DIR
 
@@ -102,8 +102,10 @@ def test_grants_path_overrides_data(policy_copy: Path, tmp_path: Path) -> None:
 
 
 def test_missing_policy_path_denies(embedded_engine: EmbeddedPolicyEngine) -> None:
-    assert embedded_engine.decide("beacon/missing/decision", {}) == PolicyDecision.deny(
-        MALFORMED_DECISION
+    assert embedded_engine.decide("beacon/missing/decision", {}).verdict() == (
+        False,
+        (MALFORMED_DECISION,),
+        None,
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from gateway.policy.errors import PolicyUnavailableError
 from gateway.policy.opa import OpaPolicyEngine
-from gateway.policy.port import MALFORMED_DECISION, VIEWS_DECISION, PolicyDecision
+from gateway.policy.port import MALFORMED_DECISION, VIEWS_DECISION
 
 SUBJECT = {"org": "safe-harbour", "sector": "ngo", "roles": ["analyst"], "purpose": None}
 QUERY = {
@@ -132,8 +132,10 @@ def test_bad_url_rejected(url: str) -> None:
 
 @pytest.mark.integration
 def test_missing_policy_path_denies(opa_engine: OpaPolicyEngine) -> None:
-    assert opa_engine.decide("beacon/missing/decision", QUERY) == PolicyDecision.deny(
-        MALFORMED_DECISION
+    assert opa_engine.decide("beacon/missing/decision", QUERY).verdict() == (
+        False,
+        (MALFORMED_DECISION,),
+        None,
     )
 
 

@@ -1,13 +1,24 @@
-"""PolicyDecision.from_result: anything not well-formed is a deny (fail closed)."""
+"""Decision.from_result: anything not well-formed is a deny (fail closed); PolicyInput shape."""
 
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from gateway.policy.port import MALFORMED_DECISION, Obligations, PolicyDecision, check_decision_path
+from gateway.policy.port import (
+    MALFORMED_DECISION,
+    Decision,
+    DpObligation,
+    Obligations,
+    PolicyInput,
+    Resource,
+    Subject,
+    check_decision_path,
+)
 
 GOOD: dict[str, Any] = {
     "allow": True,
@@ -23,7 +34,7 @@ GOOD: dict[str, Any] = {
     },
 }
 
-MALFORMED = PolicyDecision(allow=False, reasons=(MALFORMED_DECISION,), obligations=None)
+MALFORMED = (False, (MALFORMED_DECISION,), None)  # Decision.verdict(): allow, reasons, obl.
 
 
 def _with(path: tuple[str, ...], value: object) -> dict[str, Any]:
@@ -75,38 +86,37 @@ _DELETE = object()
     ],
 )
 def test_malformed_results_deny(result: object) -> None:
-    assert PolicyDecision.from_result(result) == MALFORMED
+    assert Decision.from_result(result).verdict() == MALFORMED
 
 
 def test_deny_keeps_reasons_and_drops_obligations() -> None:
     result = {"allow": False, "reasons": ["role_not_permitted"], "obligations": {"min_k": "x"}}
-    assert PolicyDecision.from_result(result) == PolicyDecision(
-        allow=False, reasons=("role_not_permitted",), obligations=None
-    )
+    assert Decision.from_result(result).verdict() == (False, ("role_not_permitted",), None)
 
 
 def test_well_formed_allow() -> None:
-    decision = PolicyDecision.from_result(GOOD)
-    assert decision == PolicyDecision(
-        allow=True,
-        reasons=(),
-        obligations=Obligations(
+    decision = Decision.from_result(GOOD, revision="r1")
+    assert decision.verdict() == (
+        True,
+        (),
+        Obligations(
             min_k=10,
             columns=("country", "year"),
             suppressed_columns=("h3_cell",),
             row_filter={"country": ("GB",)},
             geo_resolution="admin1",
             time_grain=None,
-            dp_epsilon=0.5,
+            dp=DpObligation(epsilon=0.5),
         ),
     )
     assert decision.as_dict() == GOOD
+    assert decision.policy_revision == "r1" and decision.decision_id.version == 4
 
 
 def test_integral_float_k_and_int_epsilon_are_normalised() -> None:
     doc = _with(("obligations", "min_k"), 10.0)
     doc["obligations"]["dp"] = {"epsilon": 1}
-    decision = PolicyDecision.from_result(doc)
+    decision = Decision.from_result(doc)
     assert decision.obligations is not None
     assert decision.obligations.min_k == 10
     assert isinstance(decision.obligations.dp_epsilon, float)
@@ -116,3 +126,47 @@ def test_integral_float_k_and_int_epsilon_are_normalised() -> None:
 def test_bad_paths_rejected(path: str) -> None:
     with pytest.raises(ValueError, match="invalid policy decision path"):
         check_decision_path(path)
+
+
+@pytest.mark.parametrize("extra", [("extra",), ("obligations", "extra")])
+def test_unknown_keys_in_our_decision_shape_deny(extra: tuple[str, ...]) -> None:
+    assert Decision.from_result(_with(extra, 1)).verdict() == MALFORMED
+
+
+def test_decisions_have_their_own_ids() -> None:
+    assert Decision.from_result(GOOD).decision_id != Decision.from_result(GOOD).decision_id
+
+
+def test_obligations_are_frozen() -> None:
+    obligations = Decision.from_result(GOOD).obligations
+    assert obligations is not None
+    with pytest.raises(ValidationError):
+        obligations.min_k = 1  # type: ignore[misc]
+
+
+def test_policy_input_document_has_one_time_format() -> None:
+    when = datetime(2025, 6, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
+    doc = PolicyInput(
+        subject=Subject(org="ngo-a", sector="ngo", roles=("uploader", "analyst")),
+        action="view.query",
+        resource=Resource(dataset="d", view="v", dims=("country",), filters={"year": ("2024",)}),
+        now=when,
+    ).document()
+    assert doc == {
+        "subject": {"org": "ngo-a", "sector": "ngo", "roles": ["analyst", "uploader"],
+                    "purpose": None},
+        "action": "view.query",
+        "resource": {"dataset": "d", "view": "v", "dims": ["country"],
+                     "filters": {"year": ["2024"]}},
+        "context": {},
+        "now": "2025-06-01T12:00:00.000000Z",
+    }  # fmt: skip
+    assert PolicyInput(subject=doc["subject"], action="a", resource={}).now.tzinfo == UTC
+
+
+def test_policy_input_refuses_naive_time_and_unknown_keys() -> None:
+    subject = Subject(org="o", sector="ngo")
+    with pytest.raises(ValidationError):
+        PolicyInput(subject=subject, action="a", resource=Resource(), now=datetime(2025, 1, 1))
+    with pytest.raises(ValidationError):
+        Resource.model_validate({"dataset": "d", "columns": []})

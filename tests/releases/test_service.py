@@ -38,7 +38,7 @@ def test_nothing_committed_is_unchanged(releases: Releases) -> None:
     with releases.session() as session:
         assert releases.service.latest(session, "incident_reports") is None
         assert list(releases.service.list_releases(session, include_refused=True)) == []
-    assert _events(releases)[-1].outcome == "refused"
+    assert _events(releases)[-1].outcome == "deny"
     assert _events(releases)[-1].detail["reason"] == "release_unchanged"
 
 
@@ -58,7 +58,7 @@ def test_one_row_or_one_org_is_refused_and_nothing_is_published(releases: Releas
             ("refused", 41, 1),
         ]
     events = _events(releases)
-    assert [e.outcome for e in events] == ["refused", "refused"]
+    assert [e.outcome for e in events] == ["deny", "deny"]
     assert events[-1].detail["reason"] == "release_too_small"
     assert events[-1].detail["added_orgs"] == 1
 

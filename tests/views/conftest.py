@@ -1,16 +1,18 @@
-"""A test app with the real views router, embedded policy engine, Delta store and SQLite DB.
+"""A test app with the real views router, real embedded policy engine and a real Delta store.
 
-Views read releases only, so a test loads data with ``publish`` (two partners' batches, then a
-checked release cut) or ``append`` followed by ``cut_release``.
+The audit log is the real hash-chained one on a throw-away SQLite database, which also holds
+the release records (tests/releases covers PostgreSQL). Views read releases only, so a test
+loads data with ``publish`` (two partners' batches, then a checked release cut) or ``append``
+followed by ``cut_release``. Tests that need a different collaborator (a broken policy engine)
+replace the views provider through ``app.dependency_overrides`` (see ``ViewsApp.use``).
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
@@ -19,10 +21,12 @@ from fastapi import FastAPI, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from gateway.audit.models import AuditEvent
+from gateway.audit.service import AuditLog
 from gateway.auth.principal import Principal, scopes_for_roles
 from gateway.contracts.registry import ContractRegistry
 from gateway.db import build_engine
-from gateway.deps import get_principal
+from gateway.deps import get_principal, get_session
 from gateway.migrations import upgrade_schema
 from gateway.policy.embedded import EmbeddedPolicyEngine
 from gateway.problems import install_error_handlers
@@ -31,7 +35,9 @@ from gateway.releases.service import ReleaseService
 from gateway.settings import PrivacySettings, Settings
 from gateway.store.delta import DeltaStore
 from gateway.views.definitions import ViewRegistry
+from gateway.views.deps import get_view_service
 from gateway.views.router import router
+from gateway.views.service import ViewService
 
 with warnings.catch_warnings():  # starlette nudges towards httpx2; the client is fine
     warnings.simplefilter("ignore")
@@ -58,13 +64,24 @@ PRINCIPALS = {
 
 
 @dataclass
-class RecordingAudit:
-    """Fake of the audit port: keeps the events in memory."""
+class ViewsApp:
+    """The app, its real audit log, and a way to swap the views service's collaborators."""
 
-    events: list[dict[str, Any]] = field(default_factory=list)
+    app: FastAPI
+    audit: AuditLog
+    registry: ViewRegistry
+    store: DeltaStore
+    engine: Engine
+    contracts: ContractRegistry
 
-    def record(self, **event: Any) -> None:
-        self.events.append(event)
+    def use(self, *, policy: Any, store: Any = None) -> None:
+        service = ViewService(
+            views=self.registry, store=store or self.store, policy=policy, audit=self.audit
+        )
+        self.app.dependency_overrides[get_view_service] = lambda: service
+
+    def events(self, kind: str | None = None) -> list[AuditEvent]:
+        return list(self.audit.list_events(limit=1000, kind=kind))
 
 
 @pytest.fixture
@@ -92,34 +109,46 @@ def policy() -> Iterator[EmbeddedPolicyEngine]:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A real (SQLite) metadata DB for the release records; tests/releases covers PostgreSQL."""
+def audit_engine(tmp_path: Path) -> Iterator[Engine]:
     settings = Settings(data_dir=tmp_path / "var")
-    db = build_engine(settings)
-    upgrade_schema(db)
-    yield db
-    db.dispose()
+    engine = build_engine(settings)
+    upgrade_schema(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
-def ctx(store: DeltaStore, registry: ViewRegistry, policy: Any, engine: Engine) -> SimpleNamespace:
-    return SimpleNamespace(
-        views=registry,
-        store=store,
-        policy=policy,
-        audit=RecordingAudit(),
-        engine=engine,
-        contracts=ContractRegistry.load(REPO / "contracts"),
-        privacy=PrivacySettings(),
-    )
-
-
-@pytest.fixture
-def client(ctx: SimpleNamespace) -> Iterator[TestClient]:
+def views_app(
+    store: DeltaStore,
+    registry: ViewRegistry,
+    contracts: ContractRegistry,
+    policy: Any,
+    audit_engine: Engine,
+) -> ViewsApp:
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(router)
-    app.state.ctx = ctx
+    built = ViewsApp(
+        app=app,
+        audit=AuditLog(audit_engine),
+        registry=registry,
+        store=store,
+        engine=audit_engine,
+        contracts=contracts,
+    )
+    built.use(policy=policy)
+
+    def _session() -> Iterator[Session]:
+        with Session(audit_engine) as session:
+            yield session
+
+    app.dependency_overrides[get_session] = _session
+    return built
+
+
+@pytest.fixture
+def client(views_app: ViewsApp) -> Iterator[TestClient]:
+    app = views_app.app
 
     def _principal(request: Request) -> Principal:
         name = request.headers.get("x-test-principal", "")
@@ -144,18 +173,18 @@ def append(
     store.append(dataset, table, batch_id=batch, org=org)
 
 
-def cut_release(ctx: SimpleNamespace, dataset: str) -> Release:
+def cut_release(views: ViewsApp, dataset: str) -> Release:
     """Cut a release through the real service (the difference check included)."""
     service = ReleaseService(
-        store=ctx.store, contracts=ctx.contracts, audit=ctx.audit, settings=ctx.privacy
+        store=views.store, contracts=views.contracts, audit=views.audit, settings=PrivacySettings()
     )
-    with Session(ctx.engine, expire_on_commit=False) as session:
+    with Session(views.engine, expire_on_commit=False) as session:
         return service.cut(session, dataset=dataset, actor="test")
 
 
-def publish(ctx: SimpleNamespace, dataset: str, table: pa.Table, batch: str = "b1") -> Release:
+def publish(views: ViewsApp, dataset: str, table: pa.Table, batch: str = "b1") -> Release:
     """Commit ``table`` as two partners' batches (halves), then cut a release."""
     half = table.num_rows // 2
-    append(ctx.store, dataset, table.slice(0, half), f"{batch}-x", "partner-x")
-    append(ctx.store, dataset, table.slice(half), f"{batch}-y", "partner-y")
-    return cut_release(ctx, dataset)
+    append(views.store, dataset, table.slice(0, half), f"{batch}-x", "partner-x")
+    append(views.store, dataset, table.slice(half), f"{batch}-y", "partner-y")
+    return cut_release(views, dataset)

@@ -7,14 +7,12 @@ same through filters (tracker), and breakdowns of the neighbouring cells (finer 
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pyarrow as pa
 import pytest
 
 from connectors.synthetic.synth import generate
 from gateway.store.delta import DeltaStore
-from tests.views.conftest import TestClient, as_, publish
+from tests.views.conftest import TestClient, ViewsApp, as_, publish
 
 K = 10
 CELLS = {
@@ -29,15 +27,15 @@ URL = "/v1/views/incident_hotspots"
 
 
 @pytest.fixture
-def planted(ctx: SimpleNamespace) -> DeltaStore:
+def planted(views_app: ViewsApp) -> DeltaStore:
     n = sum(CELLS.values())
     base = generate("incident_reports", n, seed=3)
     countries = [c for (c, _), v in CELLS.items() for _ in range(v)]
     sectors = [s for (_, s), v in CELLS.items() for _ in range(v)]
     table = base.set_column(base.schema.get_field_index("country"), "country", pa.array(countries))
     table = table.set_column(table.schema.get_field_index("sector"), "sector", pa.array(sectors))
-    publish(ctx, "incident_reports", table)
-    store: DeltaStore = ctx.store
+    publish(views_app, "incident_reports", table)
+    store: DeltaStore = views_app.store
     return store
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
@@ -15,13 +14,13 @@ import pytest
 from connectors.synthetic.synth import generate
 from gateway.policy.errors import PolicyUnavailableError
 from gateway.store.delta import DeltaStore
-from tests.views.conftest import TestClient, as_, publish
+from tests.views.conftest import TestClient, ViewsApp, as_, publish
 
 
 @pytest.fixture
-def loaded(ctx: SimpleNamespace) -> DeltaStore:
-    publish(ctx, "incident_reports", generate("incident_reports", 3000, seed=7))
-    store: DeltaStore = ctx.store
+def loaded(views_app: ViewsApp) -> DeltaStore:
+    publish(views_app, "incident_reports", generate("incident_reports", 3000, seed=7))
+    store: DeltaStore = views_app.store
     return store
 
 
@@ -35,7 +34,7 @@ def test_anonymous_and_uploader_only_are_refused(client: TestClient) -> None:
 
 
 def test_view_without_grant_is_403_with_reason_and_audited(
-    client: TestClient, ctx: SimpleNamespace, loaded: DeltaStore
+    client: TestClient, views_app: ViewsApp, loaded: DeltaStore
 ) -> None:
     response = client.get("/v1/views/open_source_coverage", headers=as_("bank"))
     assert response.status_code == 403
@@ -43,7 +42,12 @@ def test_view_without_grant_is_403_with_reason_and_audited(
     assert response.headers["content-type"].startswith("application/problem+json")
     assert body["reasons"] == ["no_grant_for_view"]
     assert "rows" not in body
-    assert ctx.audit.events[-1]["outcome"] == "deny"
+    (event,) = views_app.events("view.query")
+    assert event.outcome == "deny"
+    assert event.detail["reasons"] == ["no_grant_for_view"]
+    decision = event.detail["decision"]
+    assert decision["reasons"] == ["no_grant_for_view"] and decision["backend"] == "embedded"
+    assert len(decision["policy_revision"]) == 64 and decision["decision_id"]
 
 
 @pytest.mark.parametrize(
@@ -82,25 +86,48 @@ def test_unknown_view_is_404(client: TestClient) -> None:
 class _BrokenPolicy:
     name = "broken"
 
-    def decide(self, path: str, input: dict[str, Any]) -> Any:
+    def decide(self, path: str, input: Any, *, draft: Any = None) -> Any:
         raise PolicyUnavailableError("policy engine timed out")
 
 
 def test_policy_engine_failure_fails_closed(
-    client: TestClient, ctx: SimpleNamespace, loaded: DeltaStore
+    client: TestClient, views_app: ViewsApp, loaded: DeltaStore
 ) -> None:
-    ctx.policy = _BrokenPolicy()
+    views_app.use(policy=_BrokenPolicy())
     for path in ("/v1/views", "/v1/views/incident_hotspots?group_by=country"):
         response = client.get(path, headers=as_("ngo"))
         assert response.status_code == 503
         assert "rows" not in response.json() and "views" not in response.json()
+    # The engine being down is still on the trail: one error event per request.
+    asked = [(e.kind, e.outcome) for e in views_app.events() if e.kind.startswith("view.")]
+    assert asked == [("view.list", "error"), ("view.query", "error")]
+
+
+class _BrokenStore:
+    def dataset(self, name: str, *, version: int | None = None) -> Any:
+        raise OSError("bucket unreachable")
+
+
+def test_allowed_query_that_fails_is_audited_once(
+    client: TestClient, views_app: ViewsApp, policy: Any, loaded: DeltaStore
+) -> None:
+    views_app.use(policy=policy, store=_BrokenStore())
+    with pytest.raises(OSError, match="bucket unreachable"):
+        client.get("/v1/views/incident_hotspots?group_by=country", headers=as_("ngo"))
+    (event,) = views_app.events("view.query")  # the release cut before it has its own kind
+    assert (event.kind, event.outcome) == ("view.query", "error")
+    assert event.detail["decision"]["allow"] is True  # the decision's facts are kept
 
 
 # --- allowed ------------------------------------------------------------------------------
 
 
-def test_list_shows_only_permitted_views_and_dims(client: TestClient) -> None:
+def test_list_shows_only_permitted_views_and_dims(client: TestClient, views_app: ViewsApp) -> None:
     body = client.get("/v1/views", headers=as_("bank")).json()
+    (event,) = views_app.events()  # ONE event for the request, not one per view
+    assert (event.kind, event.outcome) == ("view.list", "allow")
+    assert sorted(event.detail["listed"]) == ["financial_typologies", "incident_hotspots"]
+    assert event.detail["considered"] == len(event.detail["decisions"]) == 4
     names = {v["name"] for v in body["views"]}
     assert names == {"incident_hotspots", "financial_typologies"}
     hotspots = next(v for v in body["views"] if v["name"] == "incident_hotspots")
@@ -111,7 +138,7 @@ def test_list_shows_only_permitted_views_and_dims(client: TestClient) -> None:
 
 
 def test_json_aggregate_suppresses_small_cells(
-    client: TestClient, ctx: SimpleNamespace, loaded: DeltaStore
+    client: TestClient, views_app: ViewsApp, loaded: DeltaStore
 ) -> None:
     response = client.get(
         "/v1/views/incident_hotspots?group_by=country,exploitation_type&filter[year]=2023",
@@ -123,10 +150,15 @@ def test_json_aggregate_suppresses_small_cells(
     assert body["rows"] and body["suppressed_cells"] > 0
     assert all(r["report_count"] >= 10 for r in body["rows"])
     assert set(body["rows"][0]) == {"country", "exploitation_type", "report_count", "victim_sum"}
-    event = ctx.audit.events[-1]
-    assert event["kind"] == "view.query" and event["outcome"] == "allow"
-    assert event["detail"]["rows"] == len(body["rows"])
-    assert "NG" not in json.dumps(event["detail"])  # counts and names only, never values
+    cut, event = views_app.events()  # one event per request, the feature's own
+    assert cut.kind == "release.cut"
+    assert event.kind == "view.query" and event.outcome == "allow"
+    assert event.detail["rows"] == len(body["rows"])
+    assert event.detail["k"] == 10 and event.detail["filters"] == ["year"]
+    assert event.detail["decision"]["allow"] is True
+    assert event.detail["decision"]["obligations"]["min_k"] == 10
+    assert "NG" not in json.dumps(event.detail)  # counts and names only, never values
+    assert "2023" not in json.dumps(event.detail)  # filter names, never filter values
 
 
 def test_csv_and_arrow_carry_the_same_rows(client: TestClient, loaded: DeltaStore) -> None:
@@ -150,12 +182,12 @@ def test_csv_and_arrow_carry_the_same_rows(client: TestClient, loaded: DeltaStor
 
 
 def test_every_format_names_the_release_it_answers_from(
-    client: TestClient, ctx: SimpleNamespace
+    client: TestClient, views_app: ViewsApp
 ) -> None:
-    first = publish(ctx, "incident_reports", generate("incident_reports", 400, seed=7))
+    first = publish(views_app, "incident_reports", generate("incident_reports", 400, seed=7))
     url = "/v1/views/incident_hotspots?group_by=country"
     assert client.get(url, headers=as_("ngo")).json()["release"] == first.id
-    second = publish(ctx, "incident_reports", generate("incident_reports", 400, seed=8), "b2")
+    second = publish(views_app, "incident_reports", generate("incident_reports", 400, seed=8), "b2")
     assert second.previous_id == first.id
     body = client.get(url, headers=as_("ngo")).json()
     assert body["release"] == second.id
@@ -170,7 +202,7 @@ def test_every_format_names_the_release_it_answers_from(
     assert sum(r["report_count"] for r in old["rows"]) < sum(
         r["report_count"] for r in body["rows"]
     )
-    assert ctx.audit.events[-1]["detail"]["release"] == first.id
+    assert views_app.events("view.query")[-1].detail["release"] == first.id
 
 
 def test_dataset_without_a_release_is_409_no_release(client: TestClient) -> None:
