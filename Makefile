@@ -42,7 +42,7 @@ policy-test:
 	OPA=$$(deploy/build-opa.sh) && $$OPA fmt --list --fail policies/ && $$OPA check --strict policies/ && $$OPA test policies/ -v
 
 lint:
-	$(BIN)/ruff check gateway connectors tests bench && $(BIN)/ruff format --check gateway connectors tests bench
+	$(BIN)/ruff check gateway connectors tests bench && $(BIN)/ruff format --check gateway connectors tests bench && $(BIN)/lint-imports
 
 type:
 	$(BIN)/mypy gateway connectors

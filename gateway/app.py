@@ -30,13 +30,13 @@ def build_providers(settings: Settings) -> Providers:
     from gateway.auth.service import AccountService
     from gateway.auth.tokens import TokenService
     from gateway.contracts.registry import ContractRegistry
-    from gateway.db import open_database
     from gateway.deps import ENGINE, SETTINGS
     from gateway.grants.check import check_grants_file, grants_file
     from gateway.health.deps import READINESS
     from gateway.health.service import Readiness, ping_database
     from gateway.ingest.deps import INGEST_SERVICE
     from gateway.ingest.service import build_ingest_service
+    from gateway.migrations import open_database
     from gateway.policy.deps import POLICY_ENGINE
     from gateway.policy.factory import build_policy_engine
     from gateway.releases.deps import RELEASE_SERVICE

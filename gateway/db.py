@@ -50,16 +50,6 @@ def build_engine(settings: Settings) -> Engine:
     return create_engine(url, echo=settings.database.echo, pool_pre_ping=True)
 
 
-def open_database(settings: Settings) -> Engine:
-    """An engine on the metadata database with the schema migrated (app and CLI)."""
-    from gateway.migrations import upgrade_schema
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = build_engine(settings)
-    upgrade_schema(engine)
-    return engine
-
-
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

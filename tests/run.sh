@@ -18,6 +18,7 @@ echo "== lint and types" >&2
 .venv/bin/ruff check gateway connectors tests bench
 .venv/bin/ruff format --check gateway connectors tests bench
 .venv/bin/mypy gateway connectors
+.venv/bin/lint-imports --no-cache
 
 echo "== PostgreSQL on loopback" >&2
 PG_BIN=$(dirname "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort | tail -n1)")

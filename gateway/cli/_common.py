@@ -34,7 +34,7 @@ def load_settings() -> Settings:
 
 def open_engine(settings: Settings) -> Engine:
     """An engine on the metadata database with the schema in place (as the app builds it)."""
-    from gateway.db import open_database
+    from gateway.migrations import open_database
 
     return open_database(settings)
 

@@ -15,8 +15,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from gateway.db import build_engine
+
 if TYPE_CHECKING:
     from alembic.config import Config
+
+    from gateway.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 _PG_LOCK_KEY = 0x6265_6163_6F6E  # "beacon": one advisory lock id for schema upgrades
@@ -28,6 +32,14 @@ def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     return cfg
+
+
+def open_database(settings: Settings) -> Engine:
+    """An engine on the metadata database with the schema migrated (app and CLI)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = build_engine(settings)
+    upgrade_schema(engine)
+    return engine
 
 
 def upgrade_schema(engine: Engine, revision: str = "head") -> None:
