@@ -52,6 +52,9 @@ def _line(locate: Locator, loc: tuple[int | str, ...], err: Any) -> str:
     if kind == "value_error":
         return f"{locate(loc)}: {msg.removeprefix('Value error, ')}"
     if loc and loc[-1] == "[key]":  # a mapping key, e.g. a dimension name
+        if kind == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "").replace(" or ", ", ")
+            return f"{locate(loc[:-2])}: key {_short(loc[-2])} is not one of {expected}"
         return f"{locate(loc[:-2])}: key {_short(loc[-2])} must match {_pattern(err)}"
     # Name the field in the message, the way a reader looks for it.
     fields = [p for p in loc if isinstance(p, str) and not p.startswith(("function-", "list["))]
