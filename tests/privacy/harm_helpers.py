@@ -1,9 +1,9 @@
-"""Shared pieces of the harm-filter tests: shipped contract and view, an obligations stand-in."""
+"""Shared pieces of the harm-filter tests: shipped contract and view, obligations, a runner."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,28 +12,40 @@ import pyarrow as pa
 
 from gateway.contracts.model import Contract
 from gateway.contracts.registry import ContractRegistry
+from gateway.policy.contract import Obligations
 from gateway.views.definitions import ViewRegistry
 from gateway.views.model import ViewDefinition
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@dataclass(frozen=True)
-class Embargo:
-    days: int | None = None
-    dims: tuple[str, ...] = ()
+def obligations(
+    days: int | None,
+    dims: Sequence[str] = (),
+    row_filter: Mapping[str, Sequence[str]] | None = None,
+) -> Obligations:
+    """Obligations of an allowed query with the given embargo (the rest as the demo grants)."""
+    # As the policy engines answer: JSON (strict models take lists as tuples only from JSON).
+    doc = json.dumps(
+        {
+            "min_k": 10,
+            "columns": [],
+            "suppressed_columns": [],
+            "row_filter": {k: list(v) for k, v in (row_filter or {}).items()},
+            "geo_resolution": None,
+            "time_grain": None,
+            "mode": "cellkey",
+            "min_contributors": 2,
+            "dominance": {"n": 2, "share": 0.85},
+            "dp": {"epsilon": None, "budget": None, "purpose": "general"},
+            "embargo": {"days": days, "dims": list(dims)},
+        }
+    )
+    return Obligations.model_validate_json(doc)
 
 
-@dataclass(frozen=True)
-class Terms:
-    """The two obligation fields the filter reads (stand-in until Obligations has embargo)."""
-
-    embargo: Embargo = Embargo()
-    row_filter: Mapping[str, Sequence[str]] = field(default_factory=dict)
-
-
-NGO = Terms(Embargo(days=30, dims=("h3_cell", "admin1")))
-LAW_ENFORCEMENT = Terms(Embargo(days=None, dims=()))
+NGO = obligations(30, ("admin1", "h3_cell"))
+LAW_ENFORCEMENT = obligations(None)
 
 
 def shipped() -> tuple[ViewDefinition, Contract]:

@@ -15,9 +15,20 @@ import h3
 import pytest
 
 from gateway.harm.documents import EMPTY_HARM, HarmDocument
+from gateway.policy.contract import Obligations
+from gateway.policy.embedded import EmbeddedPolicyEngine
+from gateway.policy.port import VIEWS_DECISION, PolicyInput
 from gateway.privacy.errors import EmbargoUnenforceableError
 from gateway.privacy.harm import base_filter
-from tests.privacy.harm_helpers import LAW_ENFORCEMENT, NGO, Embargo, Terms, counts, rows, shipped
+from tests.privacy.harm_helpers import (
+    LAW_ENFORCEMENT,
+    NGO,
+    REPO,
+    counts,
+    obligations,
+    rows,
+    shipped,
+)
 
 NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
 OLD = dt.date(2026, 6, 1)
@@ -58,7 +69,7 @@ def _harm(**places: Any) -> HarmDocument:
     return HarmDocument.model_validate({"places": places})
 
 
-def _filter(terms: Terms, dims: tuple[str, ...], harm: HarmDocument = EMPTY_HARM) -> Any:
+def _filter(terms: Obligations, dims: tuple[str, ...], harm: HarmDocument = EMPTY_HARM) -> Any:
     view, contract = shipped()
     return base_filter(view, contract, terms, now=NOW, dims=dims, harm=harm)
 
@@ -121,7 +132,7 @@ def test_the_embargo_leaves_coarse_queries_alone_but_follows_filters_and_row_fil
     assert counts(table, _filter(NGO, ("country",)), ("country",)) == {("TH",): 13}
     filtered = counts(table, _filter(NGO, ("country", "admin1")), ("country",))
     assert filtered == {("TH",): 8}
-    regional = Terms(NGO.embargo, row_filter={"admin1": ("TH-50",)})
+    regional = obligations(30, ("admin1", "h3_cell"), row_filter={"admin1": ("TH-50",)})
     assert counts(table, _filter(regional, ("country",)), ("country",)) == {("TH",): 8}
 
 
@@ -191,7 +202,7 @@ def test_predicates_run_under_any_session_time_zone() -> None:
     _, contract = shipped()
     late = dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC)  # 31 days before NOW, in UTC
     table = rows([_record(occurred_on=None, received_at=late)], contract)
-    predicates = _filter(Terms(Embargo(days=30, dims=("admin1",))), ("admin1",))
+    predicates = _filter(obligations(30, ("admin1",)), ("admin1",))
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'Asia/Bangkok'")  # UTC+7: local day is 1 November
@@ -201,3 +212,31 @@ def test_predicates_run_under_any_session_time_zone() -> None:
     finally:
         con.close()
     assert n == 1
+
+
+@pytest.mark.parametrize(
+    ("subject", "kept"),
+    [
+        ({"org": "safe-harbour", "sector": "ngo", "roles": ["analyst"]}, 8),
+        ({"org": "national-referral-agency", "sector": "government", "roles": ["analyst"]}, 13),
+    ],
+)
+def test_the_shipped_grants_embargo_fine_cells_by_role(subject: dict[str, Any], kept: int) -> None:
+    """From the real policy decision to the filter: NGOs wait 30 days, the government not."""
+    engine = EmbeddedPolicyEngine(REPO / "policies")
+    try:
+        request = {
+            "subject": subject,
+            "action": "view.query",
+            "resource": {
+                "dataset": "incident_reports",
+                "view": "incident_hotspots",
+                "dims": ["admin1"],
+            },
+        }
+        decision = engine.decide(VIEWS_DECISION, PolicyInput.model_validate(request))
+    finally:
+        engine.close()
+    assert decision.allow and decision.obligations is not None
+    got = counts(_table(), _filter(decision.obligations, ("admin1",)), ("admin1",))
+    assert sum(got.values()) == kept

@@ -19,11 +19,12 @@ from connectors.synthetic.synth import generate
 from gateway.audit.service import AuditLog
 from gateway.contracts.registry import ContractRegistry
 from gateway.harm.documents import EMPTY_HARM, HarmDocument
+from gateway.policy.contract import Obligations
 from gateway.privacy.harm import base_filter
 from gateway.releases.service import ReleaseService
 from gateway.settings import Settings
 from gateway.store.delta import DeltaStore
-from tests.privacy.harm_helpers import LAW_ENFORCEMENT, NGO, Terms, counts, shipped
+from tests.privacy.harm_helpers import LAW_ENFORCEMENT, NGO, counts, shipped
 
 pytestmark = pytest.mark.integration
 DATASET = "incident_reports"
@@ -53,7 +54,7 @@ def _event_day(r: dict[str, Any]) -> dt.date:
 
 
 def _by(
-    source: Any, terms: Terms, dim: str, *, now: dt.datetime, harm: HarmDocument = EMPTY_HARM
+    source: Any, terms: Obligations, dim: str, *, now: dt.datetime, harm: HarmDocument = EMPTY_HARM
 ) -> dict[str, int]:
     view, contract = shipped()
     predicates = base_filter(view, contract, terms, now=now, dims=(dim,), harm=harm)
