@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import h3
 
@@ -39,6 +39,7 @@ from gateway.privacy.errors import EmbargoUnenforceableError
 if TYPE_CHECKING:
     from gateway.contracts.model import ColumnSpec, Contract
     from gateway.harm.documents import HarmDocument
+    from gateway.policy.contract import Obligations
     from gateway.views.model import ViewDefinition
 
 Predicate = tuple[str, list[str]]
@@ -46,26 +47,10 @@ _H3_RESOLUTION_IN_PATTERN = re.compile(r"^\^8([0-9a-f])")
 FALLBACK_DATE_COLUMN = "received_at"
 
 
-class EmbargoTerms(Protocol):
-    @property
-    def days(self) -> int | None: ...
-    @property
-    def dims(self) -> Sequence[str]: ...
-
-
-class HarmObligations(Protocol):
-    """The part of ``Obligations`` the filter reads."""
-
-    @property
-    def embargo(self) -> EmbargoTerms: ...
-    @property
-    def row_filter(self) -> Mapping[str, Sequence[str]]: ...
-
-
 def base_filter(
     view: ViewDefinition,
     contract: Contract,
-    obligations: HarmObligations,
+    obligations: Obligations,
     *,
     now: dt.datetime,
     dims: Sequence[str],
@@ -123,7 +108,7 @@ def _h3_resolution(col: ColumnSpec) -> int | None:
 def _embargo_predicates(
     view: ViewDefinition,
     contract: Contract,
-    obligations: HarmObligations,
+    obligations: Obligations,
     *,
     now: dt.datetime,
     dims: Sequence[str],
