@@ -32,6 +32,8 @@ def build_providers(settings: Settings) -> Providers:
     from gateway.contracts.registry import ContractRegistry
     from gateway.deps import ENGINE, SETTINGS
     from gateway.grants.check import check_grants_file, grants_file
+    from gateway.harm.check import HarmSource, harm_file
+    from gateway.harm.deps import HARM_SOURCE
     from gateway.health.deps import READINESS
     from gateway.health.service import Readiness, ping_database
     from gateway.ingest.deps import INGEST_SERVICE
@@ -52,6 +54,8 @@ def build_providers(settings: Settings) -> Providers:
         contracts = ContractRegistry.load(settings.contracts_dir)
         registry = ViewRegistry.load(settings.resolved_views_dir, contracts)
         check_grants_file(grants_file(settings.policy), registry.all(), contracts.datasets())
+        all_contracts = [contracts.get(d) for d in contracts.datasets()]
+        providers.add(HARM_SOURCE, HarmSource(harm_file(settings.policy), all_contracts))
         engine = open_database(settings)
         providers.add(ENGINE, engine, close=engine.dispose)
         audit = providers.add(AUDIT_LOG, AuditLog(engine))

@@ -52,7 +52,7 @@ def _line(locate: Locator, loc: tuple[int | str, ...], err: Any) -> str:
     if kind == "value_error":
         return f"{locate(loc)}: {msg.removeprefix('Value error, ')}"
     if loc and loc[-1] == "[key]":  # a mapping key, e.g. a dimension name
-        return f"{locate(loc[:-2])}: key {_short(loc[-2])} must match {_pattern(err)}"
+        return _key_line(locate, loc, err)
     # Name the field in the message, the way a reader looks for it.
     fields = [p for p in loc if isinstance(p, str) and not p.startswith(("function-", "list["))]
     field = fields[-1] if fields else "value"
@@ -73,6 +73,14 @@ def _line(locate: Locator, loc: tuple[int | str, ...], err: Any) -> str:
     if kind in ("model_type", "dict_type"):
         return f"{parent}: {field} must be a mapping"
     return f"{parent}: {field}: {msg}"
+
+
+def _key_line(locate: Locator, loc: tuple[int | str, ...], err: Any) -> str:
+    where, key = locate(loc[:-2]), _short(loc[-2])
+    if err["type"] == "literal_error":  # a key from a closed set, e.g. a harm reason
+        expected = err.get("ctx", {}).get("expected", "").replace(" or ", ", ")
+        return f"{where}: key {key} is not one of {expected}"
+    return f"{where}: key {key} must match {_pattern(err)}"
 
 
 def _pattern(err: Any) -> str:

@@ -1,8 +1,9 @@
-"""`beacon schemas export [--check]`: the JSON Schemas of contracts, views and grants.
+"""`beacon schemas export [--check]`: the JSON Schemas of contracts, views, grants and harm data.
 
 Editors and the governance UI validate documents against these files; the models in
-``gateway.contracts.documents``, ``gateway.views.documents`` and ``gateway.grants.documents``
-are their source, and a test fails when the committed files drift from the models.
+``gateway.contracts.documents``, ``gateway.views.documents``, ``gateway.grants.documents`` and
+``gateway.harm.documents`` are their source, and a test fails when the committed files drift
+from the models.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import typer
 from gateway.contracts.documents import ContractDocument
 from gateway.documents import Document
 from gateway.grants.documents import GrantsDocument
+from gateway.harm.documents import HarmDocument
 from gateway.views.documents import ViewDocument
 
 app = typer.Typer(no_args_is_help=True)
@@ -25,6 +27,7 @@ SCHEMAS: dict[str, type[Document]] = {
     "contracts/schema/contract.schema.json": ContractDocument,
     "contracts/schema/view.schema.json": ViewDocument,
     "policies/schema/grants.schema.json": GrantsDocument,
+    "policies/schema/harm.schema.json": HarmDocument,
 }
 
 

@@ -29,6 +29,9 @@ Classification = Literal[
 # Coarse to fine; a view dimension names one rung and obligations name the finest allowed.
 GeoLevel = Literal["country", "admin1", "h3_cell"]
 TimeGrain = Literal["year", "quarter", "month"]
+# Why a place or category must never be singled out (contracts and data.beacon.harm share these).
+HarmReason = Literal["shelter", "safe_house", "hotline", "investigation"]
+HARM_REASONS: Final[tuple[str, ...]] = get_args(HarmReason)
 GEO_LEVELS: Final[tuple[str, ...]] = get_args(GeoLevel)
 TIME_LEVELS: Final[tuple[str, ...]] = get_args(TimeGrain)
 Bound = int | float | dt.datetime | dt.date | str
@@ -104,6 +107,11 @@ class ColumnDocument(Document):
     constraints: ConstraintsDocument = ConstraintsDocument()
     rungs: Rungs | None = None
     in_views: bool = True  # false: never a view dimension, whatever the classification
+    # Values whose records no output may show, by reason (records are dropped before any
+    # aggregation, for every caller: see gateway/privacy/harm.py).
+    harmful: dict[
+        HarmReason, Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+    ] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _constraints_fit_type(self) -> ColumnDocument:
@@ -118,7 +126,21 @@ class ColumnDocument(Document):
         if lo is not None and hi is not None and lo > hi:  # type: ignore[operator]
             raise ValueError(f"minimum {lo!r} is greater than maximum {hi!r}")
         self._rungs_fit_type()
+        self._harmful_fit_column()
         return self
+
+    def _harmful_fit_column(self) -> None:
+        if not self.harmful:
+            return
+        if self.type != "string":
+            raise ValueError(f"harmful values need a string column, not {self.type}")
+        c = self.constraints
+        allowed = TAXONOMIES[c.allowed_taxonomy] if c.allowed_taxonomy else c.allowed
+        if allowed is None:
+            raise ValueError("harmful values need a closed list (allowed or allowed_taxonomy)")
+        unknown = sorted({v for vs in self.harmful.values() for v in vs} - set(allowed))
+        if unknown:
+            raise ValueError(f"harmful values not in the allowed values: {', '.join(unknown)}")
 
     def _rungs_fit_type(self) -> None:
         if self.rungs is None:

@@ -67,6 +67,7 @@ def _column(doc: ColumnDocument) -> ColumnSpec:
         description=doc.description,
         rungs=doc.rungs,
         in_views=doc.in_views,
+        harmful=tuple((r, tuple(doc.harmful[r])) for r in sorted(doc.harmful)),
     )
 
 

@@ -50,6 +50,7 @@ class ColumnSpec:
     description: str = ""
     rungs: Rungs | None = None
     in_views: bool = True
+    harmful: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (reason, values), sorted by reason
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -89,6 +90,8 @@ class ColumnSpec:
             out["rungs"] = self.rungs.model_dump(mode="json", exclude_none=True)
         if not self.in_views:
             out["in_views"] = False
+        if self.harmful:
+            out["harmful"] = {reason: list(values) for reason, values in self.harmful}
         return out
 
 
@@ -130,6 +133,16 @@ class Contract:
     @property
     def required_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
+
+    @property
+    def harmful_values(self) -> dict[str, tuple[str, ...]]:
+        """Per column, every value the contract declares harmful to expose (any reason)."""
+        out: dict[str, tuple[str, ...]] = {}
+        for c in self.columns:
+            values = sorted({v for _, vs in c.harmful for v in vs})
+            if values:
+                out[c.name] = tuple(values)
+        return out
 
     def column(self, name: str) -> ColumnSpec:
         for c in self.columns:

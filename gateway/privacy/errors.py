@@ -1,8 +1,8 @@
-"""Privacy errors (problem+json): a receipt that does not verify."""
+"""Privacy errors (problem+json): a receipt that does not verify, an unenforceable embargo."""
 
 from __future__ import annotations
 
-from gateway.errors import TYPE_BASE, BadRequestError
+from gateway.errors import TYPE_BASE, BadRequestError, BeaconError
 
 
 class ReceiptInvalidError(BadRequestError):
@@ -10,3 +10,11 @@ class ReceiptInvalidError(BadRequestError):
 
     type = TYPE_BASE + "receipt-invalid"
     title = "Invalid privacy receipt"
+
+
+class EmbargoUnenforceableError(BeaconError):
+    """An embargo applies but the view's dataset has no date to tell fresh records by."""
+
+    type = TYPE_BASE + "embargo-unenforceable"
+    title = "Embargo cannot be enforced"
+    status = 500

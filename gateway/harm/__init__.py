@@ -1,0 +1,1 @@
+"""Harm-tagged places and categories (``data.beacon.harm``): parsed, checked, kept current."""
