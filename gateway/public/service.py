@@ -89,7 +89,7 @@ class PublicReportService:
         """Check, coarsen, scrub and hold one report; returns it and whether to show its id."""
         today = datetime.now(UTC).date()
         draft = check_submission(raw, today=today, max_chars=self.settings.max_narrative_chars)
-        scrubbed = self.scrubber(draft.narrative)
+        scrubbed = self.scrubber(draft.narrative, draft.country)
         report = PublicReport(
             id=secrets.token_urlsafe(18),  # 144 random bits: not guessable, not sequential
             received_on=today,
