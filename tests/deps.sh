@@ -16,3 +16,4 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 make --no-print-directory -s venv
 deploy/build-opa.sh >/dev/null
+tests/fetch-axe.sh >/dev/null

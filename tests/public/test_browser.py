@@ -8,13 +8,15 @@ the store or the logs, before or after governance releases the report.
 from __future__ import annotations
 
 import re
+import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 import structlog
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from gateway.settings import Settings
 from tests.public.live import Live, database_text, live_gateway, store_text
@@ -140,4 +142,43 @@ def test_page_in_spanish_by_query_and_help_lines_without_submitting(
             continue
         ident = label.get_attribute("id")
         assert page.locator(f"label[for='{ident}']").count() == 1, name  # every field labelled
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core from the npm registry (vendored into the cache by tests/fetch-axe.sh)."""
+    script = Path(__file__).resolve().parents[1] / "fetch-axe.sh"
+    path = subprocess.run([str(script)], check=True, capture_output=True, text=True).stdout
+    return Path(path.strip()).read_text(encoding="utf-8")
+
+
+def _axe_violations(page: Page, axe: str) -> list[str]:
+    page.add_script_tag(content=axe)
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]]
+
+
+def test_form_error_and_confirmation_pages_pass_axe(
+    live: Live, browser: Browser, axe_source: str
+) -> None:
+    # JavaScript on and CSP bypassed only so the test can inject axe; the page has no script.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{live.url}/report?lang=en&country=GB")
+    assert _axe_violations(page, axe_source) == []
+    page.get_by_role("button", name="Send the report").click()
+    assert page.get_by_role("alert").count() == 1
+    assert _axe_violations(page, axe_source) == []
+    page.get_by_label("Country", exact=True).select_option("FR")
+    page.get_by_label("What did you see or hear?").fill("A child sells flowers every night.")
+    page.get_by_role("button", name="Send the report").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Thank you")
+    assert _axe_violations(page, axe_source) == []
+    # Control: the checker does see a planted fault (an unlabelled field).
+    page.evaluate("() => document.querySelector('main').append(document.createElement('input'))")
+    assert any(v.startswith("label:") for v in _axe_violations(page, axe_source))
     context.close()
