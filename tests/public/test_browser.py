@@ -98,6 +98,7 @@ def test_form_in_chromium_without_javascript_leaves_no_client_trace(
     reference = page.locator("#reference").inner_text()
     assert "Sample Helpline North" in page.content()  # the help line of the chosen country
     assert "not real organisations" in page.content()
+    assert "<script" not in page.content().lower() and not EXTERNAL.search(page.content())
     context.close()
 
     held = live.held()
