@@ -50,6 +50,7 @@ def serve_process(settings: Settings, *, timeout: float = 90.0) -> Iterator[str]
         str(port),
         "--log-level",
         "warning",
+        "--no-access-log",
     ]
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"

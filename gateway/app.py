@@ -41,6 +41,11 @@ def build_providers(settings: Settings) -> Providers:
     from gateway.migrations import open_database
     from gateway.policy.deps import POLICY_ENGINE
     from gateway.policy.factory import build_policy_engine
+    from gateway.public.deps import PUBLIC_PAGES, PUBLIC_SERVICE
+    from gateway.public.pages import ReportPages
+    from gateway.public.scrub import build_scrubber
+    from gateway.public.service import PublicReportService
+    from gateway.public.support import SupportDirectory
     from gateway.releases.deps import RELEASE_SERVICE
     from gateway.releases.service import ReleaseService
     from gateway.store.delta import DeltaStore
@@ -68,6 +73,14 @@ def build_providers(settings: Settings) -> Providers:
             settings, contracts=contracts, store=store, policy=policy, audit=audit
         )
         providers.add(INGEST_SERVICE, ingest)
+        if settings.public.enabled:
+            public = PublicReportService(
+                settings=settings.public, ingest=ingest, audit=audit, scrubber=build_scrubber()
+            )
+            providers.add(PUBLIC_SERVICE, public)
+            directory = SupportDirectory.load(settings.public.support_directory)
+            pages = ReportPages(directory, max_chars=settings.public.max_narrative_chars)
+            providers.add(PUBLIC_PAGES, pages)
         releases = ReleaseService(
             store=store, contracts=contracts, audit=audit, settings=settings.privacy
         )
@@ -104,11 +117,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.middleware("http")(_request_context)
-    _include_routers(app)
+    _include_routers(app, public=settings.public.enabled)
     return app
 
 
-def _include_routers(app: FastAPI) -> None:
+def _include_routers(app: FastAPI, *, public: bool) -> None:
     from gateway.audit.router import router as audit_router
     from gateway.auth.router import router as auth_router
     from gateway.health.router import router as health_router
@@ -119,6 +132,10 @@ def _include_routers(app: FastAPI) -> None:
     for router in (health_router, auth_router, ingest_router, views_router, audit_router):
         app.include_router(router)
     app.include_router(releases_router)
+    if public:
+        from gateway.public.router import router as public_router
+
+        app.include_router(public_router)
 
 
 async def _request_context(

@@ -61,6 +61,18 @@ class PrivacySettings(BaseModel):
     release_every: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,4}[mhdw]$")  # "7d"
 
 
+class PublicSettings(BaseModel):
+    """The anonymous reporting channel (``gateway.public``): limits and where reports land."""
+
+    enabled: bool = True
+    org: str = "public-reports"  # the organisation released public reports are committed under
+    max_body_bytes: int = Field(default=32 * 1024, ge=1024)  # a form is a few KB; 1 MB is refused
+    max_narrative_chars: int = Field(default=4000, ge=100)
+    rate_limit: int = Field(default=5, ge=1)  # submissions per client bucket per window
+    rate_window_seconds: int = Field(default=60, ge=1)
+    support_directory: Path = Path("policies/beacon/support/data.json")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BEACON_",
@@ -81,6 +93,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    public: PublicSettings = Field(default_factory=PublicSettings)
 
     @model_validator(mode="after")
     def _state_under_data_dir(self) -> Settings:

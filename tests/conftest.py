@@ -40,6 +40,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     s.database.url = SecretStr(database_url)
     s.store.uri = str(tmp_path / "store")
     s.policy.policy_dir = REPO / "policies"
+    s.public.support_directory = REPO / "policies" / "beacon" / "support" / "data.json"
     return s
 
 

@@ -9,5 +9,11 @@ if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
 fi
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing Chromium (Debian package) for the browser tests" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
 make --no-print-directory -s venv
 deploy/build-opa.sh >/dev/null
+tests/fetch-axe.sh >/dev/null

@@ -157,3 +157,20 @@ class ClientChanged(AuditRecord):
     client_id: str
     org: str | None = None
     roles: list[str] | None = None
+
+
+class PublicReportReceived(AuditRecord):
+    """A report from the public entered the held queue (no id: the event's time is exact)."""
+
+    kind: ClassVar[str] = "public_report.submit"
+    action: str = "submit"
+    resource: str | None = "public_report"
+    removed: dict[str, int]  # what the scrubber took out, by kind (counts only)
+
+
+class PublicReportDecided(AuditRecord):
+    """Governance released a held public report into incident_reports, or discarded it."""
+
+    kind: ClassVar[str] = "public_report.decide"
+    report_id: str
+    batch_id: str | None = None

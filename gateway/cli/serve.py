@@ -24,7 +24,8 @@ def serve(
     from gateway.app import create_app
 
     if workers == 1:
-        uvicorn.run(create_app(Settings()), host=host, port=port, log_config=None)
+        app = create_app(Settings())
+        uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
     else:
         uvicorn.run(
             "gateway.app:create_app",
@@ -33,4 +34,5 @@ def serve(
             port=port,
             workers=workers,
             log_config=None,
+            access_log=False,  # its line carries the client address (public channel)
         )

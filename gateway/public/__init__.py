@@ -1,0 +1,1 @@
+"""The anonymous public reporting channel: a server-rendered form, JSON endpoint, held queue."""
