@@ -1,8 +1,9 @@
 """The directory of support services the reporting page signposts, per country.
 
-A governance-edited data file (``policies/beacon/support/data.json``, path in ``public.support_directory``),
-reviewed and versioned like contracts and grants, validated strictly at start-up: the public
-process only reads it, so the reporting channel exposes no write path to it.
+A governance-edited data file (``policies/beacon/support/data.json``, path in
+``public.support_directory``), reviewed and versioned like contracts and grants, validated
+strictly at start-up: the public process only reads it, so the reporting channel exposes no
+write path to it.
 """
 
 from __future__ import annotations
