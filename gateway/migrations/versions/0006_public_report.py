@@ -13,7 +13,7 @@ from alembic import op
 from gateway.db import UTCDateTime
 
 revision: str = "0006"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

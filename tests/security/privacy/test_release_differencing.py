@@ -74,7 +74,9 @@ class Live:
             suffix = f"{sep}format=csv" + (f"&as_of={as_of}" if as_of else "")
             r = httpx.get(self.url + VIEW + q + suffix, headers=self.auth["attacker-ngo"])
             assert r.status_code == 200, r.text
-            out[q] = r.content
+            receipt, _, rows = r.content.partition(b"\n")  # the signed receipt line has its
+            assert receipt.startswith(b"# beacon-receipt: ")  # own issue time: compare rows
+            out[q] = rows
             out[q + "#release"] = r.headers["x-beacon-release"].encode()
         return out
 
@@ -131,7 +133,8 @@ def test_views_show_nothing_committed_after_the_last_release(live: Live) -> None
     assert after != before
     assert {after[q + "#release"] for q in QUERIES} == {str(r2["id"]).encode()}
     total = httpx.get(live.url + VIEW, headers=live.auth["attacker-ngo"]).json()
-    assert total["release"] == r2["id"] and total["rows"][0]["report_count"] == 820
+    assert total["release"] == r2["id"]
+    assert abs(total["rows"][0]["report_count"] - 820) <= 3  # cell-key noise: at most 3
 
     # Time travel moves between releases only: R1's answers, byte for byte.
     assert live.answers(as_of=str(r1["id"])) == before
