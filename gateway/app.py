@@ -29,6 +29,8 @@ def build_providers(settings: Settings) -> Providers:
     from gateway.auth.deps import ACCOUNT_SERVICE, TOKEN_SERVICE
     from gateway.auth.service import AccountService
     from gateway.auth.tokens import TokenService
+    from gateway.budgets.deps import BUDGET_SERVICE
+    from gateway.budgets.service import BudgetService
     from gateway.contracts.registry import ContractRegistry
     from gateway.db import open_database
     from gateway.deps import ENGINE, SETTINGS
@@ -68,7 +70,11 @@ def build_providers(settings: Settings) -> Providers:
             store=store, contracts=contracts, audit=audit, settings=settings.privacy
         )
         providers.add(RELEASE_SERVICE, releases)
-        views = ViewService(views=registry, store=store, policy=policy, audit=audit)
+        budgets = BudgetService(audit=audit, contracts=contracts, settings=settings.privacy)
+        providers.add(BUDGET_SERVICE, budgets)
+        views = ViewService(
+            views=registry, store=store, policy=policy, audit=audit, budgets=budgets
+        )
         providers.add(VIEW_SERVICE, views, close=views.close)
         probes = {"database": ping_database(engine), "store": store.ping, "policy": policy.ping}
         providers.add(READINESS, Readiness(probes))
@@ -107,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _include_routers(app: FastAPI) -> None:
     from gateway.audit.router import router as audit_router
     from gateway.auth.router import router as auth_router
+    from gateway.budgets.router import router as budgets_router
     from gateway.health.router import router as health_router
     from gateway.ingest.router import router as ingest_router
     from gateway.releases.router import router as releases_router
@@ -115,6 +122,7 @@ def _include_routers(app: FastAPI) -> None:
     for router in (health_router, auth_router, ingest_router, views_router, audit_router):
         app.include_router(router)
     app.include_router(releases_router)
+    app.include_router(budgets_router)
 
 
 async def _request_context(

@@ -59,6 +59,10 @@ class PrivacySettings(BaseModel):
     release_min_rows: int = Field(default=10, ge=1)
     release_min_orgs: int = Field(default=2, ge=1)
     release_every: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,4}[mhdw]$")  # "7d"
+    # DP answers release every cell of the group-by's public domain: time buckets of this many
+    # months up to the release's cut, and at most this many cells per answer.
+    dp_months: int = Field(default=60, ge=1, le=600)
+    dp_max_cells: int = Field(default=20_000, ge=1)
 
 
 class Settings(BaseSettings):

@@ -32,6 +32,7 @@ def headers(result: ViewResult) -> dict[str, str]:
         "X-Beacon-Min-K": str(result.min_k),
         "X-Beacon-Suppressed-Cells": str(result.suppressed_cells),
         "X-Beacon-Release": result.release or "",
+        **(_dp_headers(result) if result.dp else {}),
         "Cache-Control": "no-store",
     }
 
@@ -45,6 +46,18 @@ def _metadata(result: ViewResult) -> dict[str, object]:
         "suppressed_cells": result.suppressed_cells,
         "release": result.release,
         "generated_at": result.generated_at.isoformat().replace("+00:00", "Z"),
+        **({"dp": result.dp.as_dict()} if result.dp else {}),
+    }
+
+
+def _dp_headers(result: ViewResult) -> dict[str, str]:
+    """ε and each measure's 95 % half-width for CSV/Arrow callers (JSON has them in ``dp``)."""
+    assert result.dp is not None  # called for DP answers only
+    widths = ";".join(f"{m.name}={m.half_width:g}" for m in result.dp.measures)
+    return {
+        "X-Beacon-DP-Epsilon-Spent": f"{result.dp.epsilon_spent:.12g}",
+        "X-Beacon-DP-Epsilon-Remaining": f"{result.dp.epsilon_remaining:.12g}",
+        "X-Beacon-DP-Half-Width-95": widths,
     }
 
 

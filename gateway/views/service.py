@@ -31,6 +31,7 @@ from gateway.policy.port import (
 from gateway.releases.service import SessionReleases, release_to_read
 from gateway.views.definitions import ViewRegistry
 from gateway.views.disclosure import MAX_DIMS, encode_keys, protect_cells
+from gateway.views.dp_answer import DpFacts, answer_dp
 from gateway.views.errors import InvalidViewQueryError, UnknownDimensionError
 from gateway.views.model import GEO_LEVELS, TIME_LEVELS, ViewDefinition
 from gateway.views.repository import HIDDEN
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
     from gateway.audit.service import AuditLog
     from gateway.auth.principal import Principal
+    from gateway.budgets.service import BudgetService
     from gateway.policy.port import PolicyEngine
     from gateway.releases.models import Release
     from gateway.store.delta import DeltaStore
@@ -58,15 +60,18 @@ class ViewResult:
     table: pa.Table
     generated_at: datetime
     release: str | None = None  # the release id the answer was computed from
+    dp: DpFacts | None = None  # DP mode: ε spent/remaining, per-measure 95 % half-width
 
 
 class ViewService:
     """Views use cases; one instance per process, a DB session per call (for its audit event)."""
 
     def __init__(
-        self, *, views: ViewRegistry, store: DeltaStore, policy: PolicyEngine, audit: AuditLog
-    ) -> None:
+        self, *, views: ViewRegistry, store: DeltaStore, policy: PolicyEngine, audit: AuditLog,
+        budgets: BudgetService | None = None,
+    ) -> None:  # fmt: skip
         self.views, self.store, self.policy, self.audit = views, store, policy, audit
+        self.budgets = budgets
 
     def close(self) -> None:
         self.views.close()
@@ -134,7 +139,14 @@ class ViewService:
             raise PolicyDeniedError(reasons or ("denied",))
         try:
             release = release_to_read(SessionReleases(session), view.dataset, as_of)
-            result = self._run(view, group, wanted, decision.obligations, release)
+            if decision.obligations.mode == "dp":  # its ledger debit joins this transaction
+                result = answer_dp(session, budgets=self.budgets, principal=principal,
+                    release=release, view=view, group_by=group, filters=wanted,
+                    obligations=decision.obligations, engine=self.views.engine,
+                    source=self.store.dataset(view.dataset, version=release.delta_version),
+                    decision_id=facts.decision_id)  # fmt: skip
+            else:
+                result = self._run(view, group, wanted, decision.obligations, release)
         except Exception:  # an allowed query that failed is on the trail too
             session.rollback()
             self._write(session, event.model_copy(update={"decision": facts}))
@@ -146,6 +158,7 @@ class ViewService:
             "suppressed": result.suppressed_cells,
             "release": release.id,
             "decision": facts,
+            "epsilon_spent": result.dp.epsilon_spent if result.dp else None,
         }
         self._write(session, event.model_copy(update=allowed))
         return result
@@ -252,7 +265,7 @@ def _obligation_denials(
     reasons = [f"dimension_not_permitted:{d}" for d in dims if not _dim_ok(view, d, obligations)]
     if any(key not in view.dimensions for key in obligations.row_filter):
         reasons.append("obligation_unenforceable:row_filter")
-    if obligations.mode == "dp" or obligations.dp_epsilon is not None:
+    if (obligations.mode == "dp") != (obligations.dp_epsilon is not None):
         reasons.append("obligation_unenforceable:dp")
     return tuple(reasons)
 

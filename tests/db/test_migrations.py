@@ -27,6 +27,8 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
         "audit_event",
         "audit_head",
         "dataset_release",
+        "privacy_budget",
+        "privacy_budget_debit",
         "alembic_version",
     }
 
@@ -34,7 +36,7 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
 def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade_schema(engine)  # the app runs it on every start
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+        assert MigrationContext.configure(conn).get_current_revision() == "0004"
 
 
 def test_concurrent_starts_migrate_once(settings: Settings) -> None:
@@ -58,5 +60,5 @@ def test_concurrent_starts_migrate_once(settings: Settings) -> None:
     assert errors == []
     engine = build_engine(settings)
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+        assert MigrationContext.configure(conn).get_current_revision() == "0004"
     engine.dispose()
