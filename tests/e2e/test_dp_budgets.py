@@ -12,10 +12,12 @@ import json
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +60,9 @@ DP_GRANT = {
     "dp": {"epsilon": EPSILON, "budget": BUDGET, "purpose": "research"},
     "embargo": {"days": None, "dims": []},
 }
-ANALYSTS = ("dp-answer", "dp-repeat", "dp-exhaust", "dp-twin", "dp-audit", "dp-plan", "dp-new")
+ANALYSTS = (
+    "dp-answer", "dp-repeat", "dp-exhaust", "dp-twin", "dp-audit", "dp-plan", "dp-race", "dp-new",
+)  # fmt: skip
 
 
 @dataclass
@@ -336,6 +340,24 @@ def test_a_failed_audit_write_rolls_the_debit_back(hub: Hub) -> None:
     assert ok.status_code == 200, ok.text
     assert hub.debits("dp-audit") == 1
     assert hub.last_query_event("dp-audit")["epsilon_spent"] == pytest.approx(EPSILON)
+
+
+def test_twenty_parallel_clients_of_one_org_never_overspend_over_http(hub: Hub) -> None:
+    """20 clients of one organisation ask at once; the budget pays for exactly 4 answers."""
+    start = threading.Barrier(20)
+
+    def ask() -> int:
+        start.wait(timeout=30)
+        return hub.query("dp-race", group_by="exploitation_type").status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = sorted(pool.map(lambda _: ask(), range(20)))
+    assert codes == [200] * 4 + [429] * 16
+    [budget] = hub.left("dp-race")
+    assert budget["epsilon_spent"] == pytest.approx(BUDGET) and budget["epsilon_remaining"] == 0
+    assert hub.debits("dp-race") == 4
+    r = httpx.get(f"{hub.url}/v1/audit/verify", headers=hub.auth["hub-ops"])
+    assert r.status_code == 200 and r.json()["ok"] is True, r.text
 
 
 def test_a_new_release_opens_a_fresh_budget(hub: Hub) -> None:
