@@ -14,6 +14,8 @@ lists; time buckets of the ``privacy.dp_months`` before the release's cut), neve
 found in the data — so which cells appear says nothing, and a dimension without a finite
 public domain (h3_cell, a pattern-only admin1) cannot be grouped by. The query's ε (the grant's
 ``dp.epsilon``) is split evenly over the count and sum vectors (sequential composition).
+Released values are left unbiased, so a small or empty cell may come out as 0 or below
+(rounding or clamping them is post-processing a recipient may do at no privacy cost).
 """
 
 from __future__ import annotations
