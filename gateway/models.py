@@ -5,3 +5,4 @@ from gateway.auth import models as auth_models  # noqa: F401
 from gateway.budgets import models as budgets_models  # noqa: F401
 from gateway.ingest import models as ingest_models  # noqa: F401
 from gateway.releases import models as releases_models  # noqa: F401
+from gateway.views import models as views_models  # noqa: F401

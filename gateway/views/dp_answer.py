@@ -33,23 +33,25 @@ import pyarrow as pa
 from gateway.budgets.errors import DpNotAnswerableError
 from gateway.policy.errors import PolicyDeniedError
 from gateway.privacy.dp import CONFIDENCE, DPRelease, dp_counts, dp_sums
+from gateway.privacy.receipts import receipt_claims, rows_sha256, sign_receipt
 from gateway.views.expressions import check_measure
 from gateway.views.model import Measure, ViewDefinition
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pads
+    from joserfc.jwk import Key
     from sqlmodel import Session
 
     from gateway.auth.principal import Principal
     from gateway.budgets.service import BudgetService
     from gateway.contracts.model import Contract
-    from gateway.policy.contract import Obligations
+    from gateway.policy.contract import Decision, Obligations
     from gateway.releases.models import Release
     from gateway.settings import PrivacySettings
-    from gateway.views.repository import QueryEngine
+    from gateway.views.repository import Predicate, QueryEngine
     from gateway.views.service import ViewResult
 
-Key = str | None
+CellKey = str | None
 _TIME_FORMATS = ("year", "quarter", "month")
 
 
@@ -72,7 +74,7 @@ class DpPlan:
     budget: float  # the grant's total ε (opens the ledger row)
     cost: float  # the ε the answer debits (<= epsilon_query)
     measures: tuple[DpMeasure, ...]
-    domains: dict[str, tuple[Key, ...]]
+    domains: dict[str, tuple[CellKey, ...]]
     cells: int
 
 
@@ -154,7 +156,9 @@ def answer_dp(
     obligations: Obligations,
     source: pads.Dataset | pa.Table | None,
     engine: QueryEngine,
-    decision_id: str | None = None,
+    decision: Decision,
+    receipt_key: Key,
+    base_filter: Sequence[Predicate] = (),
 ) -> ViewResult:
     """Debit the ledger in ``session`` (the caller commits it with its audit event) and answer.
 
@@ -175,7 +179,7 @@ def answer_dp(
         settings=budgets.settings,
         default_purpose=principal.purpose,
     )
-    truth = _true_values(engine, source, view, plan, group_by, filters, obligations)
+    truth = _true_values(engine, source, view, plan, group_by, filters, obligations, base_filter)
     state = budgets.debit(
         session,
         org=principal.org,
@@ -184,7 +188,7 @@ def answer_dp(
         release_id=release.id,
         epsilon=plan.cost,
         total=plan.budget,
-        decision_id=decision_id,
+        decision_id=str(decision.decision_id),
     )
     keys = list(itertools.product(*plan.domains.values()))
     columns: dict[str, Any] = {
@@ -201,17 +205,67 @@ def answer_dp(
         epsilon_total=state.epsilon_total,
         measures=plan.measures,
     )
+    table = pa.table(columns)
+    now = datetime.now(UTC)
+    jws, claims = _receipt(receipt_key, view, release, decision, plan, facts, table, now)
     return ViewResult(
         view=view.name,
         group_by=tuple(group_by),
         filters={k: tuple(v) for k, v in filters.items()},
         min_k=0,
-        suppressed_cells=0,
-        table=pa.table(columns) if columns else pa.table({}),
-        generated_at=datetime.now(UTC),
+        min_contributors=0,
+        mode="dp",
+        cells_not_shown=0 if group_by else None,  # every public cell is released
+        table=table,
+        generated_at=now,
         release=release.id,
+        receipt=jws,
+        receipt_claims=claims,
         dp=facts,
     )
+
+
+def _receipt(
+    key: Key,
+    view: ViewDefinition,
+    release: Release,
+    decision: Decision,
+    plan: DpPlan,
+    facts: DpFacts,
+    table: pa.Table,
+    now: datetime,
+) -> tuple[str, dict[str, Any]]:
+    """The signed receipt of a DP answer: ε spent/remaining instead of k, P and a noise table."""
+    noise = {
+        "method": "dp",
+        "mechanisms": {m.name: m.mechanism for m in plan.measures},
+        "epsilon_spent": facts.epsilon_spent,
+        "epsilon_remaining": facts.epsilon_remaining,
+        "confidence": CONFIDENCE,
+        "half_width": {m.name: m.half_width for m in plan.measures},
+    }
+    claims = receipt_claims(
+        release_id=release.id,
+        dataset=view.dataset,
+        view=view.name,
+        k=0,
+        p=0,
+        dominance=None,
+        noise=noise,
+        generalisation={
+            d: str(view.dimensions[d].level)
+            for d in plan.domains
+            if view.dimensions[d].kind in ("geo", "time") and view.dimensions[d].level
+        },
+        policy_revision=decision.policy_revision or "",
+        decision_id=str(decision.decision_id),
+        hidden_by_reason=None,  # nothing is hidden: every public cell is released noisy
+        rows_sha256=rows_sha256(table.to_pylist()),
+        issued_at=now,
+    )
+    claims["mode"] = "dp"
+    claims["budget"] = {"purpose": facts.purpose, "epsilon_total": facts.epsilon_total}
+    return sign_receipt(claims, key), claims
 
 
 def _noisy(m: DpMeasure, values: np.ndarray[Any, Any]) -> DPRelease:
@@ -240,10 +294,10 @@ def _price(measure: Measure, contract: Contract, epsilon: float) -> DpMeasure:
 
 def _domain(
     view: ViewDefinition, name: str, contract: Contract, release: Release, s: PrivacySettings
-) -> tuple[Key, ...]:
+) -> tuple[CellKey, ...]:
     dim = view.dimensions[name]
     spec = contract.column(dim.column)
-    missing: tuple[Key, ...] = () if spec.required else (None,)
+    missing: tuple[CellKey, ...] = () if spec.required else (None,)
     if dim.kind == "time" and dim.level in _TIME_FORMATS:
         return (*_time_domain(dim.level, spec.minimum, release.cut_at, s.dp_months), *missing)
     if dim.kind != "time" and spec.allowed is not None and dim.sql == spec.name:
@@ -274,7 +328,7 @@ def _time_domain(level: str, minimum: object, cut_at: datetime, months: int) -> 
     return tuple(out)
 
 
-def _filtered(domain: tuple[Key, ...], wanted: Sequence[str] | None) -> tuple[Key, ...]:
+def _filtered(domain: tuple[CellKey, ...], wanted: Sequence[str] | None) -> tuple[CellKey, ...]:
     if wanted is None:
         return domain
     keep = set(wanted)
@@ -289,7 +343,8 @@ def _true_values(
     group_by: Sequence[str],
     filters: Mapping[str, Sequence[str]],
     obligations: Obligations,
-) -> dict[tuple[Key, ...], dict[str, int]]:
+    base_filter: Sequence[Predicate],
+) -> dict[tuple[CellKey, ...], dict[str, int]]:
     """Exact per-cell counts and clipped sums (never leave this module un-noised)."""
     if source is None:
         return {}
@@ -299,8 +354,8 @@ def _true_values(
     for dim, values in filters.items():
         prior = rows.get(dim)
         rows[dim] = tuple(v for v in values if prior is None or v in prior)
-    cube = engine.cube(source, scoped, list(group_by), rows)
-    out: dict[tuple[Key, ...], dict[str, int]] = {}
+    cube = engine.cube(source, scoped, list(group_by), rows, base_filter=base_filter)
+    out: dict[tuple[CellKey, ...], dict[str, int]] = {}
     for row in cube.to_pylist():
         key = tuple(row[d] for d in group_by)
         out[key] = {m.name: int(row[m.name] or 0) for m in plan.measures}

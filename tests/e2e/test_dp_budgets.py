@@ -35,6 +35,7 @@ from gateway.app import create_app
 from gateway.auth.service import create_client, create_org
 from gateway.db import build_engine
 from gateway.migrations import upgrade_schema
+from gateway.privacy.receipts import verify_receipt
 from gateway.serving import free_port, serve_in_thread
 from gateway.settings import Settings
 from tests.e2e.helpers import bearer, cut_release
@@ -217,6 +218,13 @@ def test_a_dp_answer_carries_its_epsilon_and_intervals(hub: Hub) -> None:
     assert (
         abs(sum(row["report_count"] for row in body["rows"]) - 300) < 8 * widths["report_count"] * 3
     )
+    # the signed receipt says DP and the ε, and binds the rows
+    jwks = httpx.get(f"{hub.url}/.well-known/jwks.json").json()
+    claims = verify_receipt(body["receipt"]["jws"], jwks)
+    assert claims["mode"] == "dp" and claims["noise"]["method"] == "dp"
+    assert claims["noise"]["epsilon_spent"] == dp["epsilon_spent"]
+    assert claims["noise"]["epsilon_remaining"] == dp["epsilon_remaining"]
+    assert claims["release_id"] == body["release"] == dp["release"]
     # the same facts for CSV callers, in headers
     csv = hub.query("dp-answer", group_by="country", format="csv")
     assert csv.status_code == 200, csv.text

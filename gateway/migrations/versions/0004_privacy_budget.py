@@ -1,7 +1,7 @@
 """privacy_budget + privacy_budget_debit: the ε ledger of differential-privacy answers
 
 Revision ID: 0004
-Revises: 0002 (TEMPORARY: becomes 0003, the views engineer's query_scope, at merge)
+Revises: 0003 (query_scope)
 Create Date: 2026-12-01 08:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from gateway.db import UTCDateTime
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
