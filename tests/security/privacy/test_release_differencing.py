@@ -133,7 +133,8 @@ def test_views_show_nothing_committed_after_the_last_release(live: Live) -> None
     assert after != before
     assert {after[q + "#release"] for q in QUERIES} == {str(r2["id"]).encode()}
     total = httpx.get(live.url + VIEW, headers=live.auth["attacker-ngo"]).json()
-    assert total["release"] == r2["id"] and total["rows"][0]["report_count"] == 820
+    assert total["release"] == r2["id"]
+    assert abs(total["rows"][0]["report_count"] - 820) <= 3  # cell-key noise: at most 3
 
     # Time travel moves between releases only: R1's answers, byte for byte.
     assert live.answers(as_of=str(r1["id"])) == before
