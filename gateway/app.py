@@ -30,6 +30,8 @@ def build_providers(settings: Settings) -> Providers:
     from gateway.auth.keys import load_signing_key
     from gateway.auth.service import AccountService
     from gateway.auth.tokens import TokenService
+    from gateway.budgets.deps import BUDGET_SERVICE
+    from gateway.budgets.service import BudgetService
     from gateway.contracts.registry import ContractRegistry
     from gateway.deps import ENGINE, SETTINGS
     from gateway.grants.check import check_grants_file, grants_file
@@ -42,6 +44,7 @@ def build_providers(settings: Settings) -> Providers:
     from gateway.migrations import open_database
     from gateway.policy.deps import POLICY_ENGINE
     from gateway.policy.factory import build_policy_engine
+    from gateway.privacy.harm import harm_filter
     from gateway.public.deps import PUBLIC_PAGES, PUBLIC_SERVICE
     from gateway.public.pages import ReportPages
     from gateway.public.scrub import build_scrubber
@@ -61,7 +64,7 @@ def build_providers(settings: Settings) -> Providers:
         registry = ViewRegistry.load(settings.resolved_views_dir, contracts)
         check_grants_file(grants_file(settings.policy), registry.all(), contracts.datasets())
         all_contracts = [contracts.get(d) for d in contracts.datasets()]
-        providers.add(HARM_SOURCE, HarmSource(harm_file(settings.policy), all_contracts))
+        harm = providers.add(HARM_SOURCE, HarmSource(harm_file(settings.policy), all_contracts))
         engine = open_database(settings)
         providers.add(ENGINE, engine, close=engine.dispose)
         audit = providers.add(AUDIT_LOG, AuditLog(engine))
@@ -86,6 +89,8 @@ def build_providers(settings: Settings) -> Providers:
             store=store, contracts=contracts, audit=audit, settings=settings.privacy
         )
         providers.add(RELEASE_SERVICE, releases)
+        budgets = BudgetService(audit=audit, contracts=contracts, settings=settings.privacy)
+        providers.add(BUDGET_SERVICE, budgets)
         views = ViewService(
             views=registry,
             store=store,
@@ -94,6 +99,8 @@ def build_providers(settings: Settings) -> Providers:
             receipt_key=load_signing_key(settings),  # the gateway's key (auth.signing_key_path)
             privacy=settings.privacy,
             contracts=contracts,
+            budgets=budgets,
+            base_filter=harm_filter(harm.document),  # harm tags and embargo, every mode
         )
         providers.add(VIEW_SERVICE, views, close=views.close)
         probes = {"database": ping_database(engine), "store": store.ping, "policy": policy.ping}
@@ -133,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _include_routers(app: FastAPI, *, public: bool) -> None:
     from gateway.audit.router import router as audit_router
     from gateway.auth.router import router as auth_router
+    from gateway.budgets.router import router as budgets_router
     from gateway.health.router import router as health_router
     from gateway.ingest.router import router as ingest_router
     from gateway.releases.router import router as releases_router
@@ -141,6 +149,7 @@ def _include_routers(app: FastAPI, *, public: bool) -> None:
     for router in (health_router, auth_router, ingest_router, views_router, audit_router):
         app.include_router(router)
     app.include_router(releases_router)
+    app.include_router(budgets_router)
     if public:
         from gateway.public.router import router as public_router
 

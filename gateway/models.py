@@ -2,6 +2,7 @@
 
 from gateway.audit import models as audit_models  # noqa: F401
 from gateway.auth import models as auth_models  # noqa: F401
+from gateway.budgets import models as budgets_models  # noqa: F401
 from gateway.ingest import models as ingest_models  # noqa: F401
 from gateway.public import models as public_models  # noqa: F401
 from gateway.releases import models as releases_models  # noqa: F401

@@ -62,6 +62,10 @@ class PrivacySettings(BaseModel):
     # Distinct record sets (canonical scopes) one organisation may ask of one release; repeats
     # are free. Bounds averaging attacks on the consistent cell-key noise.
     scope_allowance: int = Field(default=2000, ge=1)
+    # DP answers release every cell of the group-by's public domain: time buckets of this many
+    # months up to the release's cut, and at most this many cells per answer.
+    dp_months: int = Field(default=60, ge=1, le=600)
+    dp_max_cells: int = Field(default=20_000, ge=1)
 
 
 class PublicSettings(BaseModel):

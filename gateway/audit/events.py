@@ -115,6 +115,7 @@ class ViewQueried(AuditRecord):
     suppressed: int | None = None
     release: str | None = None  # the release id the answer was computed from
     decision: DecisionFacts | None = None
+    epsilon_spent: float | None = None  # DP mode: the ε this answer debited
 
 
 class ReleaseCut(AuditRecord):
@@ -131,6 +132,20 @@ class ReleaseCut(AuditRecord):
     added_rows: int
     added_orgs: int
     reason: str | None
+
+
+class BudgetRenewed(AuditRecord):
+    """Governance added ε to a privacy budget (never a value of the data it protects)."""
+
+    kind: ClassVar[str] = "budget.renew"
+    action: str = "budget.renew"
+    org: str
+    purpose: str
+    dataset: str
+    release_id: str
+    epsilon_added: float
+    epsilon_total: float
+    epsilon_spent: float
 
 
 class ViewsListed(AuditRecord):

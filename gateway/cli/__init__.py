@@ -8,7 +8,18 @@ app = typer.Typer(no_args_is_help=True, help="Beacon gateway: serve, demo and ad
 
 
 def _register() -> None:
-    from gateway.cli import audit, clients, demo, orgs, privacy, receipts, releases, schemas, serve
+    from gateway.cli import (
+        audit,
+        budgets,
+        clients,
+        demo,
+        orgs,
+        privacy,
+        receipts,
+        releases,
+        schemas,
+        serve,
+    )  # fmt: skip
 
     app.add_typer(orgs.app, name="orgs", help="Partner organisations.")
     app.add_typer(clients.app, name="clients", help="OAuth2 clients of an organisation.")
@@ -16,6 +27,7 @@ def _register() -> None:
     app.add_typer(privacy.app, name="privacy", help="Published disclosure-control parameters.")
     app.add_typer(receipts.app, name="receipts", help="Verify an output's privacy receipt.")
     app.add_typer(releases.app, name="releases", help="Checked releases that views read.")
+    app.add_typer(budgets.app, name="budgets", help="Differential-privacy ε budgets.")
     app.add_typer(schemas.app, name="schemas", help="JSON Schemas of the document formats.")
     serve.register(app)
     demo.register(app)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import h3
@@ -153,3 +153,19 @@ def _not_in(column: str, values: list[str]) -> Predicate:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def harm_filter(source: Callable[[], HarmDocument]) -> Callable[..., list[Predicate]]:
+    """``base_filter`` bound to the current harm document (the views service's base hook)."""
+
+    def _filter(
+        view: ViewDefinition,
+        contract: Contract,
+        obligations: Obligations,
+        *,
+        now: dt.datetime,
+        dims: Sequence[str],
+    ) -> list[Predicate]:
+        return base_filter(view, contract, obligations, now=now, dims=dims, harm=source())
+
+    return _filter

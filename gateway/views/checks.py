@@ -64,7 +64,7 @@ def obligation_denials(
     reasons = [f"dimension_not_permitted:{d}" for d in dims if not _dim_ok(view, d, obligations)]
     if any(key not in view.dimensions for key in obligations.row_filter):
         reasons.append("obligation_unenforceable:row_filter")
-    if obligations.mode == "dp" or obligations.dp_epsilon is not None:
+    if (obligations.mode == "dp") != (obligations.dp_epsilon is not None):  # dp: answer_dp
         reasons.append("obligation_unenforceable:dp")
     return tuple(reasons)
 

@@ -39,6 +39,7 @@ def headers(result: ViewResult) -> dict[str, str]:
         "X-Beacon-Min-Contributors": str(result.min_contributors),
         "X-Beacon-Mode": result.mode,
         "X-Beacon-Release": result.release or "",
+        **(_dp_headers(result) if result.dp else {}),
         "Cache-Control": "no-store",
     }
     if result.cells_not_shown is not None:
@@ -57,6 +58,18 @@ def _metadata(result: ViewResult) -> dict[str, object]:
         "cells_not_shown": result.cells_not_shown,
         "release": result.release,
         "generated_at": result.generated_at.isoformat().replace("+00:00", "Z"),
+        **({"dp": result.dp.as_dict()} if result.dp else {}),
+    }
+
+
+def _dp_headers(result: ViewResult) -> dict[str, str]:
+    """ε and each measure's 95 % half-width for CSV/Arrow callers (JSON has them in ``dp``)."""
+    assert result.dp is not None  # called for DP answers only
+    widths = ";".join(f"{m.name}={m.half_width:g}" for m in result.dp.measures)
+    return {
+        "X-Beacon-DP-Epsilon-Spent": f"{result.dp.epsilon_spent:.12g}",
+        "X-Beacon-DP-Epsilon-Remaining": f"{result.dp.epsilon_remaining:.12g}",
+        "X-Beacon-DP-Half-Width-95": widths,
     }
 
 

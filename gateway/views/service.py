@@ -11,9 +11,10 @@ decision id(s), policy revision and reasons; names, counts and codes, never cell
 allowance row of a query commits in the same transaction as its audit event.
 
 Extension points: ``base_filter`` (the harm/embargo hook, ``gateway/privacy/harm.py:
-base_filter(view, contract, obligations, *, now)``) gives SQL predicates applied at the base of
-every view query, in every mode; ``mode: dp`` answers 403 ``obligation_unenforceable:dp``
-until the DP answer (``gateway/views/dp_answer.py``) is wired in ``_answer``.
+base_filter(view, contract, obligations, *, now, dims)``, bound to the current harm data in
+``gateway/app.py``) gives SQL predicates applied at the base of every view query, in every mode;
+``mode: dp`` is answered by ``gateway/views/dp_answer.py`` (its budget debit joins the view's
+audit transaction).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from gateway.views.checks import (
 )
 from gateway.views.definitions import ViewRegistry
 from gateway.views.domains import ViewDomains, cells_not_shown, periods
+from gateway.views.dp_answer import DpFacts, answer_dp
 from gateway.views.errors import (
     QueryAllowanceExhaustedError,
 )
@@ -61,13 +63,14 @@ if TYPE_CHECKING:
 
     from gateway.audit.service import AuditLog
     from gateway.auth.principal import Principal
+    from gateway.budgets.service import BudgetService
     from gateway.contracts.registry import ContractRegistry
     from gateway.policy.port import PolicyEngine
     from gateway.releases.models import Release
     from gateway.store.delta import DeltaStore
 
 log = structlog.get_logger(__name__)
-BaseFilter = Callable[..., Sequence[Predicate]]  # (view, contract, obligations, *, now)
+BaseFilter = Callable[..., Sequence[Predicate]]  # (view, contract, obligations, *, now, dims)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class ViewResult:
     receipt: str = ""  # compact JWS over ``receipt_claims``
     receipt_claims: dict[str, Any] = field(default_factory=dict)
     hidden: int = 0  # non-empty cells not released: the audit trail's, never the caller's
+    dp: DpFacts | None = None  # DP mode: ε spent/remaining, per-measure 95 % half-width
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,9 @@ class ViewService:
         privacy: PrivacySettings | None = None,
         contracts: ContractRegistry | None = None,
         base_filter: BaseFilter | None = None,
+        budgets: BudgetService | None = None,
     ) -> None:
+        self.budgets = budgets
         self.views, self.store, self.policy, self.audit = views, store, policy, audit
         self.receipt_key = receipt_key
         self.privacy = privacy or PrivacySettings()
@@ -191,7 +197,15 @@ class ViewService:
         try:
             release = release_to_read(SessionReleases(session), view.dataset, as_of)
             query = _Query(principal, view, group, wanted, decision, decision.obligations, release)
-            result = self._run(session, query)
+            if decision.obligations.mode == "dp":  # its ledger debit joins this transaction
+                result = answer_dp(session, budgets=self.budgets, principal=principal,
+                    release=release, view=view, group_by=group, filters=wanted,
+                    obligations=decision.obligations, engine=self.views.engine,
+                    source=self.store.dataset(view.dataset, version=release.delta_version),
+                    decision=decision, receipt_key=self.receipt_key,
+                    base_filter=self._base(view, decision.obligations, dims))  # fmt: skip
+            else:
+                result = self._run(session, query)
         except QueryAllowanceExhaustedError:
             session.rollback()
             update = {"outcome": Outcome.DENY, "reasons": ["query_allowance_exhausted"]}
@@ -208,6 +222,7 @@ class ViewService:
             "suppressed": result.hidden,
             "release": release.id,
             "decision": facts,
+            "epsilon_spent": result.dp.epsilon_spent if result.dp else None,
         }
         self._write(session, event.model_copy(update=allowed))  # commits the scope row too
         return result
@@ -247,7 +262,7 @@ class ViewService:
         stats = CellStats.empty()
         domains: dict[str, tuple[str, ...] | None] = {}
         if source is not None:
-            base = self._base(view, obligations)
+            base = self._base(view, obligations, (*q.group_by, *q.filters))
             engine = self.views.engine
             cells = engine.cells(
                 source, view, group_by=q.group_by, filters=q.filters,
@@ -297,12 +312,14 @@ class ViewService:
             hidden=hidden,
         )
 
-    def _base(self, view: ViewDefinition, obligations: Obligations) -> Sequence[Predicate]:
+    def _base(
+        self, view: ViewDefinition, obligations: Obligations, dims: Sequence[str]
+    ) -> Sequence[Predicate]:
         """The harm/embargo predicates (none until ``gateway.privacy.harm`` is wired)."""
         if self.base_filter is None:
             return ()
         contract = self.contracts.get(view.dataset) if self.contracts is not None else None
-        return self.base_filter(view, contract, obligations, now=datetime.now(UTC))
+        return self.base_filter(view, contract, obligations, now=datetime.now(UTC), dims=dims)
 
     def _query_domains(
         self, source: Any, view: ViewDefinition, group_by: Sequence[str]

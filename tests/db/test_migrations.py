@@ -30,6 +30,8 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
         "public_report",
         "public_rate_counter",
         "public_salt",
+        "privacy_budget",
+        "privacy_budget_debit",
         "alembic_version",
     }
 

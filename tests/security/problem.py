@@ -14,7 +14,7 @@ PROBLEM_MEMBERS = ("type", "title", "status", "detail", "instance")
 EXTENSIONS = {
     "reasons", "errors", "limit", "accepted", "missing_columns", "unexpected_columns",
     "type_mismatches", "required_scopes", "record", "dimensions", "batch_id", "dataset", "error",
-    "release_id",
+    "release_id", "epsilon_remaining", "epsilon_cost", "dimension", "measure", "cells",
 }  # fmt: skip
 LEAK_PATTERNS = re.compile(
     r"Traceback|File \"|\.py\b|site-packages|/work/|/tmp/|/home/|/usr/"

@@ -1,0 +1,1 @@
+"""Privacy budgets: the ε ledger of differential-privacy answers (issue 7 #5)."""
