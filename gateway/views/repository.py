@@ -26,7 +26,7 @@ RECORD_KEY = "_record_key"
 # Per output cell, from its own records (never from other cells): see ``cells``.
 N, N_OTHER, ORGS_OTHER, KEY_SUM, UNKEYED = "_n", "_n_other", "_orgs_other", "_key_sum", "_unkeyed"
 TOP = "_top_"  # + measure name: the measure's two largest contributions, as a list
-Predicate = tuple[str, list[str]]  # SQL over the view's source columns + its bound parameters
+Predicate = tuple[str, list[str]]  # SQL with one ``?`` over the source columns, bound to the list
 
 
 def _quote(name: str) -> str:
@@ -87,9 +87,9 @@ class QueryEngine:
         where, params = _in_clauses(
             {f"CAST({view.dimensions[d].sql} AS VARCHAR)": v for d, v in row_filter.items()}
         )
-        for predicate, values in base_filter:
+        for predicate, values in base_filter:  # one ``?`` each, bound to the list as VARCHAR[]
             where.append(f"({predicate})")
-            params.extend(values)
+            params.append(list(values))
         sql = f"SELECT {', '.join(select)} FROM {name}"  # noqa: S608 - validated names only
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -150,9 +150,9 @@ class QueryEngine:
             {f"CAST({dims[d].sql} AS VARCHAR)": v for d, v in filters.items()}
         )
         where, where_params = where + more, [*where_params, *more_params]
-        for sql, values in base_filter:
+        for sql, values in base_filter:  # one ``?`` each, bound to the list as VARCHAR[]
             where.append(f"({sql})")
-            where_params.extend(values)
+            where_params.append(list(values))
         sql = f"SELECT {', '.join(select)} FROM {name}"  # noqa: S608 - validated names only
         if where:
             sql += " WHERE " + " AND ".join(where)

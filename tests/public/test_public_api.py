@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pytest
 
 from gateway.app import create_app
+from gateway.privacy.cellkey import default_table
 from gateway.serving import serve_in_thread
 from gateway.settings import Settings
 from tests.e2e.helpers import cut_release
@@ -50,6 +51,19 @@ def _source_counts(live: Live, release_id: str) -> dict[str, int]:
     return {row["source_type"]: row["report_count"] for row in r.json()["rows"]}
 
 
+def _total(live: Live, release_id: str) -> int | None:
+    """The grand total (one cell-key-perturbed cell) for the safe-harbour analyst, if shown."""
+    r = httpx.get(
+        f"{live.url}/v1/views/incident_hotspots",
+        params={"as_of": release_id},
+        headers=live.tokens["safe-harbour"],
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["release"] == release_id
+    rows = r.json()["rows"]
+    return int(rows[0]["report_count"]) if rows else None
+
+
 def test_reports_reach_views_only_after_release_and_a_cut(live: Live) -> None:
     live.upload("safe-harbour", 20, seed=1)
     live.upload("open-door", 20, seed=2)
@@ -84,8 +98,14 @@ def test_reports_reach_views_only_after_release_and_a_cut(live: Live) -> None:
 
     live.upload("safe-harbour", 20, seed=3)  # a cut pools batches of several organisations
     after = cut_release(live.url, ops, "incident_reports")
-    counts = _source_counts(live, str(after["id"]))
-    assert counts["public_report"] == 10  # k is 10 for an NGO analyst: this cell passes
+    # Before: 40 rows, but only open-door's 20 are another organisation's (P = 2): hidden.
+    assert _total(live, str(before["id"])) is None
+    # After: the released public reports are a second other organisation, so the total shows:
+    # 40 + 10 public reports + 20 more of safe-harbour's, within the published noise bound...
+    after_total = _total(live, str(after["id"]))
+    assert after_total is not None and abs(after_total - 70) <= default_table().max_noise
+    # ...but never as a cell of their own: it rests on one organisation (P = 2).
+    assert "public_report" not in _source_counts(live, str(after["id"]))
 
 
 def test_empty_and_huge_submissions_are_refused_and_nothing_is_stored(live: Live) -> None:

@@ -141,7 +141,8 @@ def test_a_dominated_sum_is_withheld_while_its_count_is_released(
     assert abs(dominated["report_count"] - 20) <= D
     assert dominated["victim_sum"] is None  # one record holds 450 of 469 victims (96 %)
     fine = _cell(body, country="GH", exploitation_type="labour")
-    assert fine is not None and abs(fine["victim_sum"] - 260) <= 0.2 * 260
+    # 80 records of 2 victims (GH-AA) and 50 of 1 (GH-AH): a true sum of 210, within 20 %
+    assert fine is not None and abs(fine["victim_sum"] - 210) < 0.2 * 210
 
 
 # --- what is said about hidden cells ------------------------------------------------------
