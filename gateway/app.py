@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,6 +17,7 @@ from gateway.providers import Providers
 from gateway.settings import Settings
 
 log = structlog.get_logger(__name__)
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 def build_providers(settings: Settings) -> Providers:
@@ -121,9 +123,8 @@ async def _request_context(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     incoming = request.headers.get("x-request-id", "")
-    request_id = (
-        incoming if 8 <= len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
-    )
+    # A caller's id is echoed and audited only if it is a plain token; anything else is replaced.
+    request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
     request.state.request_id = request_id
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id)
