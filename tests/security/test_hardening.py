@@ -6,15 +6,20 @@ added later are covered without editing this module.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sqlmodel import Session, col, select
 
 from gateway.app import create_app
 from gateway.audit.models import AuditEvent
+from gateway.auth.principal import ROLES
+from gateway.auth.service import create_client, create_org
 from gateway.db import build_engine
 from gateway.settings import Settings
 from tests.security.live import make_settings
@@ -36,6 +41,64 @@ def app_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def client(app_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(app_settings)) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def all_scopes(client: TestClient, app_settings: Settings) -> dict[str, str]:
+    """A bearer header whose token carries every role's scopes (so validation is reached)."""
+    engine = build_engine(app_settings)
+    try:
+        with Session(engine) as session:
+            create_org(session, slug="ops", name="Ops", sector="public")
+            c, secret = create_client(session, org_slug="ops", roles=list(ROLES))
+    finally:
+        engine.dispose()
+    r = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(c.client_id, secret),
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def _integer_params(app: FastAPI) -> list[tuple[str, str, str, str]]:
+    """(method, path, location, name) of every integer query/path parameter in the OpenAPI."""
+    out = []
+    for path, item in app.openapi()["paths"].items():
+        for method, op in item.items():
+            for param in op.get("parameters", []):
+                schema = param.get("schema", {})
+                types = {schema.get("type")} | {s.get("type") for s in schema.get("anyOf", [])}
+                if "integer" in types:
+                    out.append((method, path, param["in"], param["name"]))
+    return out
+
+
+def _integer_schema(app: FastAPI, path: str, method: str, name: str) -> dict[str, Any]:
+    [param] = [p for p in app.openapi()["paths"][path][method]["parameters"] if p["name"] == name]
+    schema: dict[str, Any] = param["schema"]
+    return next((s for s in schema.get("anyOf", []) if s.get("type") == "integer"), schema)
+
+
+def test_every_integer_parameter_is_bounded_and_overflow_is_422(
+    client: TestClient, all_scopes: dict[str, str]
+) -> None:
+    app = client.app
+    assert isinstance(app, FastAPI)
+    params = _integer_params(app)
+    assert ("get", "/v1/audit/events", "query", "after_seq") in params  # the walk finds them
+    for method, path, where, name in params:
+        schema = _integer_schema(app, path, method, name)
+        assert "maximum" in schema, f"{method} {path} {name} has no upper bound"
+        for value in (2**63, -(2**63) - 1, 10**30):
+            url = path.replace("{" + name + "}", str(value))
+            url = re.sub(r"\{[^}]+\}", "x", url)
+            query = {name: str(value)} if where == "query" else {}
+            r = client.request(method.upper(), url, params=query, headers=all_scopes)
+            assert r.status_code == 422, (method, path, name, value, r.status_code, r.text)
+            assert r.headers["content-type"] == "application/problem+json"
+            assert any(e["loc"][-1] == name for e in r.json()["errors"]), r.text
 
 
 @pytest.mark.parametrize(
