@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI, Request, Response
 
+from gateway.headers import SecurityHeadersMiddleware
 from gateway.logging import configure_logging
 from gateway.problems import install_error_handlers
 from gateway.providers import Providers
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.middleware("http")(_request_context)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.mode == "production")
     _include_routers(app)
     return app
 

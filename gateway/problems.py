@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.errors import PROBLEM_JSON, TYPE_BASE, BeaconError
+from gateway.headers import BASE_HEADERS
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +38,9 @@ def problem(
         "instance": f"urn:beacon:request:{getattr(request.state, 'request_id', 'unknown')}",
     }
     body.update(extensions)
+    # Problems can quote what the caller sent: never cached, never sniffed (even a 500).
+    headers = {**BASE_HEADERS, **(headers or {})}
+    headers["Cache-Control"] = "no-store"
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -25,7 +25,14 @@ def serve_in_thread(
     """Start uvicorn for ``app`` on 127.0.0.1 and yield its base URL; stop it on exit."""
     port = port or free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            lifespan="on",
+            server_header=False,
+        )
     )
     thread = threading.Thread(target=server.run, name="beacon-gateway", daemon=True)
     thread.start()

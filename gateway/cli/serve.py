@@ -24,7 +24,9 @@ def serve(
     from gateway.app import create_app
 
     if workers == 1:
-        uvicorn.run(create_app(Settings()), host=host, port=port, log_config=None)
+        uvicorn.run(
+            create_app(Settings()), host=host, port=port, log_config=None, server_header=False
+        )
     else:
         uvicorn.run(
             "gateway.app:create_app",
@@ -33,4 +35,5 @@ def serve(
             port=port,
             workers=workers,
             log_config=None,
+            server_header=False,
         )

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, col, select
@@ -21,6 +22,9 @@ from gateway.audit.models import AuditEvent
 from gateway.auth.principal import ROLES
 from gateway.auth.service import create_client, create_org
 from gateway.db import build_engine
+from gateway.headers import SecurityHeadersMiddleware
+from gateway.problems import install_error_handlers
+from gateway.serving import serve_in_thread
 from gateway.settings import Settings
 from tests.security.live import make_settings
 
@@ -136,3 +140,84 @@ def test_unsafe_request_ids_are_replaced_not_echoed_or_audited(
 def test_a_plain_request_id_is_echoed(client: TestClient) -> None:
     r = client.get("/healthz", headers={"X-Request-ID": "trace-0123.abc_DEF"})
     assert r.headers["x-request-id"] == "trace-0123.abc_DEF"
+
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
+
+
+def _assert_hardened(r: httpx.Response, *, no_store: bool = True) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        assert r.headers.get(name) == value, (r.request.url, name, dict(r.headers))
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert "server" not in r.headers, r.headers.get("server")
+    if no_store:
+        assert r.headers["cache-control"] == "no-store", (r.request.url, dict(r.headers))
+
+
+def test_security_headers_on_every_kind_of_response_over_real_http(
+    client: TestClient, app_settings: Settings, all_scopes: dict[str, str]
+) -> None:
+    app = client.app
+    assert isinstance(app, FastAPI)
+    auth = all_scopes
+    with serve_in_thread(app) as url:
+        responses = [
+            httpx.get(f"{url}/healthz"),
+            httpx.get(f"{url}/v1/views"),  # 401 problem
+            httpx.get(f"{url}/v1/batches/nope", headers=auth),  # 404 problem
+            httpx.get(f"{url}/v1/batches/nope/rejections", headers=auth),
+            httpx.get(f"{url}/v1/audit/events?limit=0", headers=auth),  # 422 problem
+            httpx.get(f"{url}/v1/audit/events", headers=auth),
+            httpx.get(f"{url}/v1/audit/verify", headers=auth),
+            httpx.post(
+                f"{url}/v1/datasets/incident_reports/batches",
+                content=b"country\nXX\n",
+                headers={**auth, "Content-Type": "text/csv", "Idempotency-Key": "hdr-0001"},
+            ),
+            httpx.get(f"{url}/no-such-route"),
+        ]
+        jwks = httpx.get(f"{url}/.well-known/jwks.json")
+    statuses = [r.status_code for r in responses]
+    assert statuses[:3] == [200, 401, 404] and statuses[4:7] == [422, 200, 200], statuses
+    for r in responses:
+        _assert_hardened(r)
+    _assert_hardened(jwks, no_store=False)
+    assert jwks.headers["cache-control"].startswith("public")  # a route's own choice stands
+    assert "strict-transport-security" not in responses[0].headers  # dev mode: plain HTTP ok
+
+
+def _tiny_app(*, hsts: bool) -> FastAPI:
+    tiny = FastAPI()
+    install_error_handlers(tiny)
+    tiny.add_middleware(SecurityHeadersMiddleware, hsts=hsts)
+
+    @tiny.get("/ok")
+    def ok() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    @tiny.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("row value 4711 must not be cached")
+
+    return tiny
+
+
+def test_hsts_in_production_mode_and_headers_on_an_unhandled_500() -> None:
+    with TestClient(_tiny_app(hsts=True), raise_server_exceptions=False) as c:
+        ok, boom = c.get("/ok"), c.get("/boom")
+    assert ok.headers["strict-transport-security"].startswith("max-age=")
+    assert boom.status_code == 500
+    assert boom.headers["content-type"] == "application/problem+json"
+    assert boom.headers["cache-control"] == "no-store"
+    assert boom.headers["x-content-type-options"] == "nosniff"
+
+
+def test_create_app_sends_hsts_only_in_production_mode(app_settings: Settings) -> None:
+    production = app_settings.model_copy(update={"mode": "production"})
+    middleware = {m.cls: m.kwargs for m in create_app(production).user_middleware}
+    assert middleware[SecurityHeadersMiddleware] == {"hsts": True}
+    middleware = {m.cls: m.kwargs for m in create_app(app_settings).user_middleware}
+    assert middleware[SecurityHeadersMiddleware] == {"hsts": False}
