@@ -97,9 +97,15 @@ class Settings(BaseSettings):
             if self.auth.signing_key_path is None and not (
                 self.auth.external_jwks_url or self.auth.external_jwks_path
             ):
-                raise ValueError("production mode needs auth.signing_key_path or an external JWKS")
+                raise ValueError(
+                    "production mode needs a signing key: set BEACON_AUTH__SIGNING_KEY_PATH "
+                    "(PEM private key) or BEACON_AUTH__EXTERNAL_JWKS_URL / …_PATH"
+                )
             if self.database.url.get_secret_value().startswith("sqlite"):
-                raise ValueError("production mode needs PostgreSQL (database.url)")
+                raise ValueError(
+                    "production mode needs PostgreSQL: set "
+                    "BEACON_DATABASE__URL=postgresql+psycopg://user:pw@host/db"
+                )
         return self
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -22,14 +22,31 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def load_settings() -> Settings:
-    """Settings from BEACON_* variables (and .env); a bad value is a one-line error."""
+# Exit codes (sysexits.h): scripts can tell a bad configuration from a missing database.
+EXIT_CONFIG = 78  # EX_CONFIG: a BEACON_* setting is invalid
+EXIT_NO_DATABASE = 69  # EX_UNAVAILABLE: the metadata database is missing or unreachable
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from BEACON_* variables (and .env); a bad value is one line and EXIT_CONFIG."""
     try:
-        return Settings()
+        return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-        fail(f"invalid configuration ({where}): {first.get('msg', 'invalid value')}")
+        fail(describe_settings_error(exc), EXIT_CONFIG)
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """One line naming the variable to set and why; never the value (it may be a secret)."""
+    errors = exc.errors()
+    first = errors[0]
+    loc = [str(p) for p in first.get("loc", ())]
+    msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    if not loc:  # a cross-field rule: its message names the variables
+        return f"invalid configuration: {msg}{more}"
+    env = "BEACON_" + "__".join(loc).upper()
+    where = ".".join(loc)
+    return f"invalid configuration: {env} ({where}): {msg}; set {env} to a valid value{more}"
 
 
 def open_engine(settings: Settings) -> Engine:

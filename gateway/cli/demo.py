@@ -110,7 +110,9 @@ DEMO_PARTNERS: tuple[DemoPartner, ...] = (
 
 
 def demo_settings(data_dir: Path, port: int) -> Settings:
-    s = Settings(data_dir=data_dir, contracts_dir=REPO / "contracts")
+    from gateway.cli._common import load_settings
+
+    s = load_settings(data_dir=data_dir, contracts_dir=REPO / "contracts")
     s.database.url = SecretStr(f"sqlite:///{data_dir / 'beacon.db'}")
     s.store.uri = str(data_dir / "store")
     s.policy.policy_dir = REPO / "policies"
@@ -198,10 +200,10 @@ def run_demo(*, port: int, data_dir: Path, scale: float, keep: bool, exit_after_
     data_dir = data_dir.resolve()
     creds_file = data_dir / "credentials.json"
     reuse = keep and creds_file.exists()
+    settings = demo_settings(data_dir, port)  # a bad setting fails before state is wiped
     if data_dir.exists() and not reuse:
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    settings = demo_settings(data_dir, port)
     console.rule("[bold]Beacon demo")
     if reuse:
         creds = json.loads(creds_file.read_text())

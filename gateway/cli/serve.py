@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from gateway.settings import Settings
-
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
@@ -22,10 +20,12 @@ def serve(
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.cli._common import load_settings
 
+    settings = load_settings()  # an invalid setting is one line and EXIT_CONFIG, no traceback
     if workers == 1:
         uvicorn.run(
-            create_app(Settings()), host=host, port=port, log_config=None, server_header=False
+            create_app(settings), host=host, port=port, log_config=None, server_header=False
         )
     else:
         uvicorn.run(
