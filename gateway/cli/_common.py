@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.errors import BeaconError
@@ -50,10 +51,36 @@ def describe_settings_error(exc: ValidationError) -> str:
 
 
 def open_engine(settings: Settings) -> Engine:
-    """An engine on the metadata database with the schema in place (as the app builds it)."""
+    """An engine on an EXISTING metadata database, schema upgraded (as the app builds it).
+
+    Administration and verification never create what they act on: a missing SQLite file or an
+    unreachable server is one line and EXIT_NO_DATABASE (the gateway creates the database).
+    """
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
     from gateway.db import open_database
 
-    return open_database(settings)
+    raw = settings.database.url.get_secret_value()
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        fail("invalid configuration: BEACON_DATABASE__URL is not a database URL", EXIT_CONFIG)
+    where = url.render_as_string(hide_password=True)
+    sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, ":memory:")
+    if sqlite_file and not Path(url.database or "").expanduser().is_file():
+        fail(
+            f"no metadata database at {url.database} ({_DB_HINT}; the demo keeps its "
+            "state in var/demo: export BEACON_DATA_DIR=var/demo)",
+            EXIT_NO_DATABASE,
+        )
+    try:
+        return open_database(settings)
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0][:200]
+        fail(f"cannot reach the metadata database {where}: {reason}", EXIT_NO_DATABASE)
+
+
+_DB_HINT = "set BEACON_DATA_DIR or BEACON_DATABASE__URL; `beacon serve` creates a new one"
 
 
 def accounts(engine: Engine) -> AccountService:

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from gateway.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
+DEMO_DATA_DIR = Path("var/demo")  # the README's admin commands export this as BEACON_DATA_DIR
 
 
 def register(app: typer.Typer) -> None:
@@ -30,9 +31,7 @@ def register(app: typer.Typer) -> None:
 
 def demo(
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8000,
-    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its state.")] = Path(
-        "var/demo"
-    ),
+    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its state.")] = DEMO_DATA_DIR,
     scale: Annotated[float, typer.Option(help="Multiply the demo data volume.")] = 1.0,
     keep: Annotated[bool, typer.Option(help="Keep earlier demo state, don't start fresh.")] = False,
     exit_after_seed: Annotated[
@@ -245,7 +244,7 @@ def _print_guide(
             highlight=False,
         )
     ngo = creds["safe-harbour"]
-    db = f"sqlite:///{data_dir / 'beacon.db'}"
+    state = f"BEACON_DATA_DIR={data_dir}"
     console.print(
         f"""
 [bold]Where to look[/]
@@ -262,9 +261,11 @@ def _print_guide(
   curl -s -H "Authorization: Bearer $TOKEN" "{base_url}/v1/views/incident_hotspots?group_by=h3_cell"   # 403: not in the NGO grant
   curl -s -H "Authorization: Bearer $TOKEN" {base_url}/v1/datasets
 
-[bold]Audit trail[/]
-  BEACON_DATABASE__URL={db} .venv/bin/beacon audit verify
-  BEACON_DATABASE__URL={db} .venv/bin/beacon audit tail -n 20
+[bold]Administration and audit[/] (the admin commands act on BEACON_DATA_DIR; point it here):
+  export {state}
+  .venv/bin/beacon audit verify
+  .venv/bin/beacon audit tail -n 20
+  .venv/bin/beacon clients list
 """,
         soft_wrap=True,
         highlight=False,
