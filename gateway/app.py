@@ -44,6 +44,7 @@ def build_providers(settings: Settings) -> Providers:
     from gateway.policy.factory import build_policy_engine
     from gateway.releases.deps import RELEASE_SERVICE
     from gateway.releases.service import ReleaseService
+    from gateway.state import private_state
     from gateway.store.delta import DeltaStore
     from gateway.views.definitions import ViewRegistry
     from gateway.views.deps import VIEW_SERVICE
@@ -51,6 +52,7 @@ def build_providers(settings: Settings) -> Providers:
 
     providers = Providers()
     try:
+        private_state(settings)  # before any state is written: dirs 0700, files 0600
         providers.add(SETTINGS, settings)
         contracts = ContractRegistry.load(settings.contracts_dir)
         registry = ViewRegistry.load(settings.resolved_views_dir, contracts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,6 +60,7 @@ def open_engine(settings: Settings) -> Engine:
     from sqlalchemy.exc import ArgumentError, OperationalError
 
     from gateway.db import open_database
+    from gateway.state import PRIVATE_UMASK
 
     raw = settings.database.url.get_secret_value()
     try:
@@ -73,6 +75,7 @@ def open_engine(settings: Settings) -> Engine:
             "state in var/demo: export BEACON_DATA_DIR=var/demo)",
             EXIT_NO_DATABASE,
         )
+    os.umask(PRIVATE_UMASK)  # WAL and lock files the command creates stay private (0600)
     try:
         return open_database(settings)
     except OperationalError as exc:

@@ -194,6 +194,7 @@ def run_demo(*, port: int, data_dir: Path, scale: float, keep: bool, exit_after_
     from gateway.logging import configure_logging
     from gateway.releases.jobs import cut_all_releases
     from gateway.serving import serve_in_thread
+    from gateway.state import private_state
 
     console = Console()
     data_dir = data_dir.resolve()
@@ -202,7 +203,7 @@ def run_demo(*, port: int, data_dir: Path, scale: float, keep: bool, exit_after_
     settings = demo_settings(data_dir, port)  # a bad setting fails before state is wiped
     if data_dir.exists() and not reuse:
         shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_state(settings)  # the demo's database, Delta store and credentials: 0700 / 0600
     console.rule("[bold]Beacon demo")
     if reuse:
         creds = json.loads(creds_file.read_text())
