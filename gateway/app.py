@@ -29,8 +29,9 @@ def build_providers(settings: Settings) -> Providers:
     """
     from gateway.audit.deps import AUDIT_LOG
     from gateway.audit.service import AuditLog
-    from gateway.auth.deps import ACCOUNT_SERVICE, TOKEN_SERVICE
+    from gateway.auth.deps import ACCOUNT_SERVICE, TOKEN_SERVICE, TOKEN_THROTTLE
     from gateway.auth.service import AccountService
+    from gateway.auth.throttle import TokenThrottle
     from gateway.auth.tokens import TokenService
     from gateway.contracts.registry import ContractRegistry
     from gateway.db import open_database
@@ -64,6 +65,7 @@ def build_providers(settings: Settings) -> Providers:
         policy = build_policy_engine(settings)
         providers.add(POLICY_ENGINE, policy, close=policy.close)
         providers.add(TOKEN_SERVICE, TokenService.from_settings(settings, engine))
+        providers.add(TOKEN_THROTTLE, TokenThrottle.from_settings(settings.auth, engine))
         providers.add(ACCOUNT_SERVICE, AccountService(audit=audit))
         ingest = build_ingest_service(
             settings, contracts=contracts, store=store, policy=policy, audit=audit

@@ -28,6 +28,11 @@ class AuthSettings(BaseModel):
     external_jwks_url: str | None = None
     external_jwks_path: Path | None = None
     leeway_seconds: int = 30
+    # Token endpoint throttling (shared by replicas through the metadata database): failed
+    # client authentications allowed per window, per client id and per source address.
+    failed_auth_per_client: int = Field(default=10, ge=1)
+    failed_auth_per_source: int = Field(default=100, ge=1)
+    failed_auth_window_seconds: int = Field(default=300, ge=1, le=86400)
 
 
 class PolicySettings(BaseModel):

@@ -1,0 +1,33 @@
+"""rate_limit_window: fixed-window counters shared by replicas (token endpoint throttling)
+
+Revision ID: 0005
+Revises: 0002
+Create Date: 2026-12-01 08:30:00
+
+Numbered 0005 while 0003/0004 are written in parallel on other branches; ``down_revision`` is
+relinked onto the newest of them when the branches are merged.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "rate_limit_window",
+        sa.Column("bucket", sa.String(length=200), nullable=False),
+        sa.Column("start", sa.BigInteger(), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("bucket", "start"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("rate_limit_window")
