@@ -38,6 +38,8 @@ class OAuthClient(SQLModel, table=True):
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     disabled: bool = Field(default=False)
     created_at: datetime = _aware_column(nullable=False)
+    # Set when the client is disabled: tokens issued up to then stay dead after a re-enable.
+    tokens_valid_after: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 class RateLimitWindow(SQLModel, table=True):

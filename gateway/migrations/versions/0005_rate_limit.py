@@ -1,4 +1,4 @@
-"""rate_limit_window: fixed-window counters shared by replicas (token endpoint throttling)
+"""rate_limit_window (token-endpoint throttling) and oauth_client.tokens_valid_after
 
 Revision ID: 0005
 Revises: 0002
@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from gateway.db import UTCDateTime
 
 revision: str = "0005"
 down_revision: str | None = "0002"
@@ -27,7 +29,13 @@ def upgrade() -> None:
         sa.Column("hits", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("bucket", "start"),
     )
+    with op.batch_alter_table("oauth_client", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("tokens_valid_after", UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("oauth_client", schema=None) as batch_op:
+        batch_op.drop_column("tokens_valid_after")
     op.drop_table("rate_limit_window")
