@@ -71,6 +71,7 @@ def build_providers(settings: Settings) -> Providers:
             settings, contracts=contracts, store=store, policy=policy, audit=audit
         )
         providers.add(INGEST_SERVICE, ingest)
+        ingest.reconcile(engine)  # finish or fail batches a crash left unfinished
         releases = ReleaseService(
             store=store, contracts=contracts, audit=audit, settings=settings.privacy
         )

@@ -56,6 +56,9 @@ class IngestSettings(BaseModel):
     max_body_bytes: int = 256 * 1024 * 1024
     max_rejected_rows_reported: int = 1000
     validator: Literal["gx", "arrow"] = "gx"  # contract checks: Great Expectations or pyarrow
+    # A 'processing' batch record older than this is taken over by a retry with the same key
+    # (the Delta log is checked under the commit lock first, so a takeover never doubles rows).
+    stale_after_seconds: int = Field(default=120, ge=1, le=86400)
 
 
 class PrivacySettings(BaseModel):
