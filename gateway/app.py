@@ -11,6 +11,10 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI, Request, Response
 
+from gateway.apidocs.openapi import install_openapi
+from gateway.apidocs.router import ASSETS as DOCS_ASSETS
+from gateway.apidocs.router import assets as docs_assets
+from gateway.apidocs.router import router as docs_router
 from gateway.headers import SecurityHeadersMiddleware
 from gateway.logging import configure_logging
 from gateway.problems import install_error_handlers
@@ -105,7 +109,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Secure multi-party data sharing for counter-trafficking intelligence.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load their assets from a CDN: ours are packaged
+        redoc_url=None,
     )
+    install_openapi(app)
+    if settings.docs if settings.docs is not None else settings.mode == "dev":
+        app.include_router(docs_router)
+        app.mount(DOCS_ASSETS, docs_assets(), name="docs-assets")
     install_error_handlers(app)
     app.middleware("http")(_request_context)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.mode == "production")

@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     views_dir: Path | None = None  # defaults to the packaged gateway/views/definitions
     log_json: bool | None = None  # None: JSON when stdout is not a TTY
     log_level: str = "INFO"
+    docs: bool | None = None  # /docs, /redoc (served from the package); None: on in dev only
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)

@@ -11,3 +11,4 @@ if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev
 fi
 make --no-print-directory -s venv
 deploy/build-opa.sh >/dev/null
+deploy/vendor-docs.sh  # API docs assets from npm (no CDN at run time)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from gateway.apidocs.openapi import problem_responses
 from gateway.audit.deps import AuditLogDep
 from gateway.audit.events import Outcome, TokenIssued
 from gateway.audit.service import AuditLog
@@ -39,7 +40,31 @@ _MAX_FORM_BYTES = 8 * 1024
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-@router.post("/oauth/token", summary="OAuth2 token endpoint (client_credentials)")
+_TOKEN_FORM = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["grant_type"],
+                "properties": {
+                    "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                    "scope": {"type": "string", "description": "space-separated, optional"},
+                    "client_id": {"type": "string", "description": "client_secret_post"},
+                    "client_secret": {"type": "string", "description": "client_secret_post"},
+                },
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/oauth/token",
+    summary="OAuth2 token endpoint (client_credentials)",
+    responses=problem_responses(400, 401, 429),
+    openapi_extra={"requestBody": _TOKEN_FORM},
+)
 async def token(
     request: Request,
     tokens: TokenServiceDep,
