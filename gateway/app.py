@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -10,12 +11,18 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI, Request, Response
 
+from gateway.apidocs.openapi import install_openapi
+from gateway.apidocs.router import ASSETS as DOCS_ASSETS
+from gateway.apidocs.router import assets as docs_assets
+from gateway.apidocs.router import router as docs_router
+from gateway.headers import SecurityHeadersMiddleware
 from gateway.logging import configure_logging
 from gateway.problems import install_error_handlers
 from gateway.providers import Providers
 from gateway.settings import Settings
 
 log = structlog.get_logger(__name__)
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 def build_providers(settings: Settings) -> Providers:
@@ -26,9 +33,10 @@ def build_providers(settings: Settings) -> Providers:
     """
     from gateway.audit.deps import AUDIT_LOG
     from gateway.audit.service import AuditLog
-    from gateway.auth.deps import ACCOUNT_SERVICE, TOKEN_SERVICE
+    from gateway.auth.deps import ACCOUNT_SERVICE, TOKEN_SERVICE, TOKEN_THROTTLE
     from gateway.auth.keys import load_signing_key
     from gateway.auth.service import AccountService
+    from gateway.auth.throttle import TokenThrottle
     from gateway.auth.tokens import TokenService
     from gateway.budgets.deps import BUDGET_SERVICE
     from gateway.budgets.service import BudgetService
@@ -52,6 +60,7 @@ def build_providers(settings: Settings) -> Providers:
     from gateway.public.support import SupportDirectory
     from gateway.releases.deps import RELEASE_SERVICE
     from gateway.releases.service import ReleaseService
+    from gateway.state import private_state
     from gateway.store.delta import DeltaStore
     from gateway.views.definitions import ViewRegistry
     from gateway.views.deps import VIEW_SERVICE
@@ -59,6 +68,7 @@ def build_providers(settings: Settings) -> Providers:
 
     providers = Providers()
     try:
+        private_state(settings)  # before any state is written: dirs 0700, files 0600
         providers.add(SETTINGS, settings)
         contracts = ContractRegistry.load(settings.contracts_dir)
         registry = ViewRegistry.load(settings.resolved_views_dir, contracts)
@@ -72,11 +82,13 @@ def build_providers(settings: Settings) -> Providers:
         policy = build_policy_engine(settings)
         providers.add(POLICY_ENGINE, policy, close=policy.close)
         providers.add(TOKEN_SERVICE, TokenService.from_settings(settings, engine))
+        providers.add(TOKEN_THROTTLE, TokenThrottle.from_settings(settings.auth, engine))
         providers.add(ACCOUNT_SERVICE, AccountService(audit=audit))
         ingest = build_ingest_service(
             settings, contracts=contracts, store=store, policy=policy, audit=audit
         )
         providers.add(INGEST_SERVICE, ingest)
+        ingest.reconcile(engine)  # finish or fail batches a crash left unfinished
         if settings.public.enabled:
             public = PublicReportService(
                 settings=settings.public, ingest=ingest, audit=audit, scrubber=build_scrubber()
@@ -130,9 +142,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Secure multi-party data sharing for counter-trafficking intelligence.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load their assets from a CDN: ours are packaged
+        redoc_url=None,
     )
+    install_openapi(app)
+    if settings.docs if settings.docs is not None else settings.mode == "dev":
+        app.include_router(docs_router)
+        app.mount(DOCS_ASSETS, docs_assets(), name="docs-assets")
     install_error_handlers(app)
     app.middleware("http")(_request_context)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.mode == "production")
     _include_routers(app, public=settings.public.enabled)
     return app
 
@@ -160,9 +179,8 @@ async def _request_context(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     incoming = request.headers.get("x-request-id", "")
-    request_id = (
-        incoming if 8 <= len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
-    )
+    # A caller's id is echoed and audited only if it is a plain token; anything else is replaced.
+    request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
     request.state.request_id = request_id
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id)

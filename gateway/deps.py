@@ -57,15 +57,23 @@ def get_principal(request: Request, tokens: TokenServiceDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_scopes(*scopes: str) -> Callable[[Principal], Principal]:
-    def _check(principal: PrincipalDep) -> Principal:
+class _RequireScopes:
+    """A dependency that checks scopes; ``required_scopes`` is read by the OpenAPI document."""
+
+    def __init__(self, scopes: tuple[str, ...]) -> None:
+        self.required_scopes = scopes
+
+    def __call__(self, principal: PrincipalDep) -> Principal:
+        scopes = self.required_scopes
         if not principal.has_scopes(*scopes):
             raise InsufficientScopeError(
                 f"this operation needs scope(s): {' '.join(scopes)}", required_scopes=list(scopes)
             )
         return principal
 
-    return _check
+
+def require_scopes(*scopes: str) -> Callable[[Principal], Principal]:
+    return _RequireScopes(scopes)
 
 
 def request_id(request: Request) -> str | None:

@@ -18,12 +18,16 @@ class BeaconError(Exception):
     type: ClassVar[str] = TYPE_BASE + "internal"
     title: ClassVar[str] = "Internal error"
     status: ClassVar[int] = 500
-    headers: ClassVar[dict[str, str]] = {}
+    headers: dict[str, str] = {}  # response headers; an instance may add its own (Retry-After)
 
-    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+    def __init__(
+        self, detail: str | None = None, *, headers: dict[str, str] | None = None, **extensions: Any
+    ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.extensions = extensions
+        if headers:
+            self.headers = {**type(self).headers, **headers}
 
 
 class NotFoundError(BeaconError):

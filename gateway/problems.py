@@ -11,10 +11,12 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from gateway.errors import PROBLEM_JSON, TYPE_BASE, BeaconError
+from gateway.headers import BASE_HEADERS
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +39,9 @@ def problem(
         "instance": f"urn:beacon:request:{getattr(request.state, 'request_id', 'unknown')}",
     }
     body.update(extensions)
+    # Problems can quote what the caller sent: never cached, never sniffed (even a 500).
+    headers = {**BASE_HEADERS, **(headers or {})}
+    headers["Cache-Control"] = "no-store"
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -86,6 +91,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _client_disconnected(request: Request, exc: Exception) -> Response:
+    # The client went away mid-body: its fault, nothing to answer (nobody is listening).
+    log.warning("http.client_disconnected", method=request.method, path=request.url.path)
+    return Response(status_code=499)
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("request.unhandled", error=type(exc).__name__)
     return problem(
@@ -101,4 +112,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(BeaconError, _beacon_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_disconnected)
     app.add_exception_handler(Exception, _unhandled)

@@ -26,7 +26,13 @@ def serve_in_thread(
     port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on"
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            server_header=False,
         )
     )
     thread = threading.Thread(target=server.run, name="beacon-gateway", daemon=True)

@@ -28,6 +28,11 @@ class AuthSettings(BaseModel):
     external_jwks_url: str | None = None
     external_jwks_path: Path | None = None
     leeway_seconds: int = 30
+    # Token endpoint throttling (shared by replicas through the metadata database): failed
+    # client authentications allowed per window, per client id and per source address.
+    failed_auth_per_client: int = Field(default=10, ge=1)
+    failed_auth_per_source: int = Field(default=100, ge=1)
+    failed_auth_window_seconds: int = Field(default=300, ge=1, le=86400)
 
 
 class PolicySettings(BaseModel):
@@ -51,6 +56,9 @@ class IngestSettings(BaseModel):
     max_body_bytes: int = 256 * 1024 * 1024
     max_rejected_rows_reported: int = 1000
     validator: Literal["gx", "arrow"] = "gx"  # contract checks: Great Expectations or pyarrow
+    # A 'processing' batch record older than this is taken over by a retry with the same key
+    # (the Delta log is checked under the commit lock first, so a takeover never doubles rows).
+    stale_after_seconds: int = Field(default=120, ge=1, le=86400)
 
 
 class PrivacySettings(BaseModel):
@@ -94,6 +102,7 @@ class Settings(BaseSettings):
     views_dir: Path | None = None  # defaults to the packaged gateway/views/definitions
     log_json: bool | None = None  # None: JSON when stdout is not a TTY
     log_level: str = "INFO"
+    docs: bool | None = None  # /docs, /redoc (served from the package); None: on in dev only
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
@@ -117,9 +126,15 @@ class Settings(BaseSettings):
             if self.auth.signing_key_path is None and not (
                 self.auth.external_jwks_url or self.auth.external_jwks_path
             ):
-                raise ValueError("production mode needs auth.signing_key_path or an external JWKS")
+                raise ValueError(
+                    "production mode needs a signing key: set BEACON_AUTH__SIGNING_KEY_PATH "
+                    "(PEM private key) or BEACON_AUTH__EXTERNAL_JWKS_URL / …_PATH"
+                )
             if self.database.url.get_secret_value().startswith("sqlite"):
-                raise ValueError("production mode needs PostgreSQL (database.url)")
+                raise ValueError(
+                    "production mode needs PostgreSQL: set "
+                    "BEACON_DATABASE__URL=postgresql+psycopg://user:pw@host/db"
+                )
         return self
 
     @property

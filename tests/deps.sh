@@ -17,3 +17,4 @@ fi
 make --no-print-directory -s venv
 deploy/build-opa.sh >/dev/null
 tests/fetch-axe.sh >/dev/null
+deploy/vendor-docs.sh  # API docs assets from npm (no CDN at run time)

@@ -11,6 +11,7 @@ from gateway.audit.schemas import AuditEventPage, AuditEventRead, AuditVerificat
 from gateway.deps import Governance
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
+_MAX_SEQ = 2**63 - 1  # the database's BIGINT: a larger value is a 422, not an overflow (500)
 
 
 @router.get("/events", response_model=AuditEventPage, summary="Audit events in chain order")
@@ -18,7 +19,7 @@ def list_events(
     audit: AuditLogDep,
     _principal: Governance,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    after_seq: Annotated[int | None, Query(ge=0)] = None,
+    after_seq: Annotated[int | None, Query(ge=0, le=_MAX_SEQ)] = None,
     kind: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z][a-z0-9_.]*$")] = None,
 ) -> AuditEventPage:
     events = audit.list_events(limit=limit, after_seq=after_seq, kind=kind)

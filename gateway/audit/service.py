@@ -46,6 +46,8 @@ class AuditVerification:
     checked: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    head_seq: int | None = None  # set when intact: the chain's newest event…
+    head_hash: str | None = None  # …and its hash (compare with a copy kept elsewhere)
 
 
 def canonical_json(value: Any) -> str:
@@ -182,7 +184,7 @@ class AuditLog:
             return AuditVerification(
                 False, checked, first_bad, "the chain head does not match the last event"
             )
-        return AuditVerification(True, checked)
+        return AuditVerification(True, checked, head_seq=head_seq, head_hash=head_hash)
 
     def _iter_events(self) -> Iterator[AuditEvent]:
         after = 0

@@ -71,3 +71,15 @@ def oauth_error_code(exc: BeaconError) -> str:
     if isinstance(code, str):
         return code
     return "server_error" if exc.status >= 500 else "invalid_request"
+
+
+class TooManyAttemptsError(BeaconError):
+    """Too many failed client authentications from this client id or source address."""
+
+    type = TYPE_BASE + "too-many-attempts"
+    title = "Too many failed authentication attempts"
+    status = 429
+    headers = {"Cache-Control": "no-store"}
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, retry_after=retry_after)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from gateway.db import UTCDateTime, utcnow
 
-__all__ = ["OAuthClient", "Organisation", "UTCDateTime", "utcnow"]
+__all__ = ["OAuthClient", "Organisation", "RateLimitWindow", "UTCDateTime", "utcnow"]
 
 
 def _aware_column(**kwargs: Any) -> Any:
@@ -38,3 +38,19 @@ class OAuthClient(SQLModel, table=True):
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     disabled: bool = Field(default=False)
     created_at: datetime = _aware_column(nullable=False)
+    # Set when the client is disabled: tokens issued up to then stay dead after a re-enable.
+    tokens_valid_after: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class RateLimitWindow(SQLModel, table=True):
+    """A fixed-window counter shared by every replica: ``hits`` in ``bucket`` since ``start``.
+
+    ``bucket`` names what is counted, e.g. ``token-fail:client:<id>``; ``start`` is the
+    window's first second (Unix time). Rows of past windows are deleted as new ones are written.
+    """
+
+    __tablename__ = "rate_limit_window"
+
+    bucket: str = Field(max_length=200, primary_key=True)
+    start: int = Field(primary_key=True, sa_type=BigInteger)
+    hits: int = Field(default=0, nullable=False)

@@ -1,8 +1,10 @@
 """OAuth2 token endpoint (client credentials) and discovery documents.
 
 Defends against credential stuffing and leaks: one error for every client-authentication
-failure, every attempt audited, responses marked ``Cache-Control: no-store``, request bodies
-capped, duplicate parameters and mixed authentication methods refused (RFC 6749 §2.3, §3.2).
+failure, failures throttled per client id and per source address (429 + Retry-After, counted
+in the shared database), every attempt audited, responses marked ``Cache-Control: no-store``,
+request bodies capped, duplicate parameters and mixed authentication methods refused
+(RFC 6749 §2.3, §3.2).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from gateway.apidocs.openapi import problem_responses
 from gateway.audit.deps import AuditLogDep
 from gateway.audit.events import Outcome, TokenIssued
 from gateway.audit.service import AuditLog
-from gateway.auth.deps import TokenServiceDep
+from gateway.auth.deps import TokenServiceDep, TokenThrottleDep
 from gateway.auth.errors import (
     InvalidClientError,
     OAuthRequestError,
@@ -37,12 +40,41 @@ _MAX_FORM_BYTES = 8 * 1024
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-@router.post("/oauth/token", summary="OAuth2 token endpoint (client_credentials)")
+_TOKEN_FORM = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["grant_type"],
+                "properties": {
+                    "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                    "scope": {"type": "string", "description": "space-separated, optional"},
+                    "client_id": {"type": "string", "description": "client_secret_post"},
+                    "client_secret": {"type": "string", "description": "client_secret_post"},
+                },
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/oauth/token",
+    summary="OAuth2 token endpoint (client_credentials)",
+    responses=problem_responses(400, 401, 429),
+    openapi_extra={"requestBody": _TOKEN_FORM},
+)
 async def token(
-    request: Request, tokens: TokenServiceDep, audit: AuditLogDep, request_id: RequestIdDep
+    request: Request,
+    tokens: TokenServiceDep,
+    throttle: TokenThrottleDep,
+    audit: AuditLogDep,
+    request_id: RequestIdDep,
 ) -> JSONResponse:
     client_id: str | None = None
     form: dict[str, str] = {}
+    source = request.client.host if request.client else None
     try:
         form = await _read_form(request)
         client_id, secret = _client_credentials(request, form)
@@ -51,8 +83,14 @@ async def token(
             raise OAuthRequestError("grant_type is required")
         if grant_type != "client_credentials":
             raise UnsupportedGrantTypeError("only grant_type=client_credentials is supported")
-        # The KDF and the database are blocking: keep them off the event loop.
-        body = await run_in_threadpool(tokens.issue, client_id, secret, scope=form.get("scope"))
+        # The KDF and the database are blocking: keep them off the event loop. A throttled
+        # caller is refused before the KDF runs, so guessing costs it, not everyone else.
+        await run_in_threadpool(throttle.check, client_id=client_id, source=source)
+        try:
+            body = await run_in_threadpool(tokens.issue, client_id, secret, scope=form.get("scope"))
+        except InvalidClientError:
+            await run_in_threadpool(throttle.record_failure, client_id=client_id, source=source)
+            raise
     except BeaconError as exc:
         event = _failure(request_id, client_id=client_id, form=form, error=exc)
         await run_in_threadpool(audit.record, event)

@@ -18,7 +18,7 @@ from gateway.audit.service import AuditLog
 from gateway.auth import repository
 from gateway.auth.errors import InvalidClientError
 from gateway.auth.hashing import dummy_hash, hash_secret, new_secret, verify_secret
-from gateway.auth.models import OAuthClient, Organisation
+from gateway.auth.models import OAuthClient, Organisation, utcnow
 from gateway.auth.principal import ORG_SLUG, ROLES, SECTORS
 from gateway.errors import BadRequestError, ConflictError, NotFoundError
 
@@ -100,6 +100,8 @@ class AccountService:
     ) -> OAuthClient:
         client = self._client(session, client_id)
         client.disabled = disabled
+        if disabled:  # every token issued so far stays dead, even after a re-enable
+            client.tokens_valid_after = utcnow()
         session.add(client)
         action = "disable" if disabled else "enable"
         self._commit(session, _client_event(action, client, None, actor))

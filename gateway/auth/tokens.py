@@ -2,7 +2,8 @@
 
 Defends against stolen, forged or replayed-elsewhere tokens: asymmetric signatures only (alg
 allow-list, never ``none``), issuer and audience pinned, short expiry with bounded leeway,
-claims type-checked, and self-issued tokens of a since-disabled client are refused.
+claims type-checked, and self-issued tokens of a since-disabled client are refused — also after
+it is re-enabled (``tokens_valid_after``, in the shared database, so on every replica).
 """
 
 from __future__ import annotations
@@ -157,8 +158,8 @@ class TokenService:
         claims = dict(decoded.claims)
         self._validate_registered(claims)
         principal = _principal_from_claims(claims)
-        if self.self_issuing and not self._client_active(principal.subject):
-            raise InvalidTokenError("client is disabled or unknown")
+        if self.self_issuing and not self._client_active(principal.subject, claims.get("iat")):
+            raise InvalidTokenError("client is disabled or unknown, or the token was revoked")
         return principal
 
     def _resolve_key(self, obj: Any) -> KeySet:
@@ -183,12 +184,19 @@ class TokenService:
         except (JoseError, ValueError, TypeError) as exc:
             raise InvalidTokenError("invalid token claims") from exc
 
-    def _client_active(self, client_id: str) -> bool:
+    def _client_active(self, client_id: str, issued_at: Any) -> bool:
+        """The client exists, is enabled, and was not disabled after this token was issued."""
         if self._engine is None:
             return True
         with Session(self._engine) as session:
             client = repository.get_client(session, client_id)
-            return client is not None and not client.disabled
+        if client is None or client.disabled:
+            return False
+        if client.tokens_valid_after is None:
+            return True
+        # Whole seconds (iat's grain): a token from the second of the disable is dead too.
+        cutoff = int(client.tokens_valid_after.timestamp())
+        return isinstance(issued_at, int) and not isinstance(issued_at, bool) and issued_at > cutoff
 
     # -- discovery ----------------------------------------------------------------------------
 

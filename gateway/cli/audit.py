@@ -14,7 +14,10 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("verify")
 def verify(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Recompute the chain: exit 0 if intact, 1 with the first bad event if not."""
+    """Recompute the chain: exit 0 with its length and head if intact, 1 with the first bad event.
+
+    Refuses (exit 69) a database that does not exist rather than verifying an empty new one.
+    """
     from gateway.audit.service import AuditLog
 
     with cli_errors():
@@ -26,7 +29,12 @@ def verify(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     if as_json:
         typer.echo(json.dumps(result.__dict__))
     elif result.ok:
-        console.print(f"[bold green]audit chain intact[/] ({result.checked} events)")
+        console.print(
+            f"[bold green]audit chain intact[/]: {result.checked} events, "
+            f"head seq {result.head_seq} hash {result.head_hash}",
+            highlight=False,
+            soft_wrap=True,
+        )
     else:
         err_console.print(
             f"[bold red]audit chain BROKEN at seq {result.first_bad_seq}:[/] {result.problem} "

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from gateway.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
+DEMO_DATA_DIR = Path("var/demo")  # the README's admin commands export this as BEACON_DATA_DIR
 
 
 def register(app: typer.Typer) -> None:
@@ -30,9 +31,7 @@ def register(app: typer.Typer) -> None:
 
 def demo(
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1.")] = 8000,
-    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its state.")] = Path(
-        "var/demo"
-    ),
+    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its state.")] = DEMO_DATA_DIR,
     scale: Annotated[float, typer.Option(help="Multiply the demo data volume.")] = 1.0,
     keep: Annotated[bool, typer.Option(help="Keep earlier demo state, don't start fresh.")] = False,
     exit_after_seed: Annotated[
@@ -110,7 +109,9 @@ DEMO_PARTNERS: tuple[DemoPartner, ...] = (
 
 
 def demo_settings(data_dir: Path, port: int) -> Settings:
-    s = Settings(data_dir=data_dir, contracts_dir=REPO / "contracts")
+    from gateway.cli._common import load_settings
+
+    s = load_settings(data_dir=data_dir, contracts_dir=REPO / "contracts")
     s.database.url = SecretStr(f"sqlite:///{data_dir / 'beacon.db'}")
     s.store.uri = str(data_dir / "store")
     s.policy.policy_dir = REPO / "policies"
@@ -193,15 +194,16 @@ def run_demo(*, port: int, data_dir: Path, scale: float, keep: bool, exit_after_
     from gateway.logging import configure_logging
     from gateway.releases.jobs import cut_all_releases
     from gateway.serving import serve_in_thread
+    from gateway.state import private_state
 
     console = Console()
     data_dir = data_dir.resolve()
     creds_file = data_dir / "credentials.json"
     reuse = keep and creds_file.exists()
+    settings = demo_settings(data_dir, port)  # a bad setting fails before state is wiped
     if data_dir.exists() and not reuse:
         shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    settings = demo_settings(data_dir, port)
+    private_state(settings)  # the demo's database, Delta store and credentials: 0700 / 0600
     console.rule("[bold]Beacon demo")
     if reuse:
         creds = json.loads(creds_file.read_text())
@@ -243,7 +245,7 @@ def _print_guide(
             highlight=False,
         )
     ngo = creds["safe-harbour"]
-    db = f"sqlite:///{data_dir / 'beacon.db'}"
+    state = f"BEACON_DATA_DIR={data_dir}"
     console.print(
         f"""
 [bold]Where to look[/]
@@ -260,9 +262,11 @@ def _print_guide(
   curl -s -H "Authorization: Bearer $TOKEN" "{base_url}/v1/views/incident_hotspots?group_by=h3_cell"   # 403: not in the NGO grant
   curl -s -H "Authorization: Bearer $TOKEN" {base_url}/v1/datasets
 
-[bold]Audit trail[/]
-  BEACON_DATABASE__URL={db} .venv/bin/beacon audit verify
-  BEACON_DATABASE__URL={db} .venv/bin/beacon audit tail -n 20
+[bold]Administration and audit[/] (the admin commands act on BEACON_DATA_DIR; point it here):
+  export {state}
+  .venv/bin/beacon audit verify
+  .venv/bin/beacon audit tail -n 20
+  .venv/bin/beacon clients list
 """,
         soft_wrap=True,
         highlight=False,

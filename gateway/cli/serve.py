@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from gateway.settings import Settings
-
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
@@ -22,10 +20,18 @@ def serve(
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.cli._common import load_settings
 
+    settings = load_settings()  # an invalid setting is one line and EXIT_CONFIG, no traceback
     if workers == 1:
-        app = create_app(Settings())
-        uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,  # its line carries the client address (public channel)
+            server_header=False,
+        )
     else:
         uvicorn.run(
             "gateway.app:create_app",
@@ -35,4 +41,5 @@ def serve(
             workers=workers,
             log_config=None,
             access_log=False,  # its line carries the client address (public channel)
+            server_header=False,
         )

@@ -15,7 +15,15 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+_JSON: dict[str, dict[str, str]] = {"application/json": {}}
+
+
+@router.get(
+    "/readyz",
+    responses={
+        503: {"description": "Not ready: which check failed", "content": {"application/json": {}}}
+    },
+)
 def readyz(readiness: ReadinessDep) -> JSONResponse:
     checks = readiness.check()
     ready = all(v == "ok" for v in checks.values())

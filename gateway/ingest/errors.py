@@ -41,7 +41,11 @@ class BatchInProgressError(ConflictError):
 
     type = TYPE_BASE + "batch-in-progress"
     title = "Batch with this idempotency key is still in progress"
-    headers = {"Retry-After": "5"}
+
+    def __init__(self, detail: str, *, retry_after: int, batch_id: str | None = None) -> None:
+        # Retry-After: the seconds until the record counts as stale and a retry takes it over.
+        extensions = {"batch_id": batch_id} if batch_id else {}
+        super().__init__(detail, headers={"Retry-After": str(retry_after)}, **extensions)
 
 
 class BatchNotFoundError(NotFoundError):

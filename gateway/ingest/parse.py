@@ -8,6 +8,7 @@ never quote cell contents, because they end up in logs.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import mmap
@@ -28,6 +29,7 @@ ARROW_FILE: Final = "application/vnd.apache.arrow.file"
 _ALIASES: Final = {"application/x-parquet": PARQUET}
 MEDIA_TYPES: Final = (CSV, PARQUET, ARROW_STREAM, ARROW_FILE)
 _CSV_BLOCK = 4 << 20
+_UTF8_CHUNK = 4 << 20
 
 
 def media_type(header: str | None) -> str:
@@ -85,6 +87,7 @@ def _buffer(body: IO[bytes]) -> pa.Buffer:
 
 def _read_csv(data: pa.Buffer) -> pa.Table:
     names = _csv_header(data)
+    _check_utf8(data)  # before pyarrow: its bad-row callback cannot decode non-UTF-8 records
     bad: list[pacsv.InvalidRow] = []
 
     def _on_invalid(row: pacsv.InvalidRow) -> str:
@@ -115,6 +118,18 @@ def _read_csv(data: pa.Buffer) -> pa.Table:
                 record=row.number,
             ) from None
         raise MalformedUploadError(_describe(CSV, exc, names)) from None
+
+
+def _check_utf8(data: pa.Buffer) -> None:
+    """Refuse a body that is not UTF-8, naming the byte offset (never the bytes)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view, size = memoryview(data), data.size
+    for start in range(0, size, _UTF8_CHUNK):
+        try:
+            decoder.decode(view[start : start + _UTF8_CHUNK], final=start + _UTF8_CHUNK >= size)
+        except UnicodeDecodeError as exc:
+            offset = start + exc.start
+            raise MalformedUploadError(f"CSV: invalid UTF-8 data at byte {offset}") from None
 
 
 def _csv_header(data: pa.Buffer) -> list[str]:

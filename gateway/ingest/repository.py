@@ -7,6 +7,7 @@ together with the batch's audit event.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import update
@@ -87,3 +88,13 @@ def mark_failed(session: Session, batch: IngestBatch) -> None:
 def lock_commits(session: Session, dataset: str) -> None:
     """Serialise check-then-commit on ``dataset`` across replicas until the next commit."""
     hold_until_commit(session, f"commit:{dataset}")
+
+
+def unfinished(session: Session) -> Sequence[IngestBatch]:
+    """Records not yet committed ('processing' or 'failed'), oldest first."""
+    stmt = (
+        select(IngestBatch)
+        .where(col(IngestBatch.status) != "committed")
+        .order_by(col(IngestBatch.created_at))
+    )
+    return session.exec(stmt).all()

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from gateway.apidocs.openapi import problem_responses
 from gateway.contracts.model import Contract
 from gateway.deps import (
     BatchReader,
@@ -33,6 +34,7 @@ from gateway.ingest import parse
 from gateway.ingest.deps import IngestServiceDep
 from gateway.ingest.errors import IdempotencyKeyError, PayloadTooLargeError
 from gateway.ingest.models import IngestBatch
+from gateway.ingest.parse import MEDIA_TYPES
 from gateway.ingest.schemas import BatchLinks, BatchRead, DatasetList, DatasetRead
 from gateway.ingest.upload import Upload
 
@@ -40,11 +42,29 @@ router = APIRouter(prefix="/v1", tags=["ingest"])
 _SPOOL_IN_MEMORY = 16 << 20
 
 
+_UPLOAD_BODY = {
+    "required": True,
+    "description": "The batch: CSV (UTF-8, header row), Parquet or Arrow IPC (stream or file)",
+    "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in MEDIA_TYPES},
+}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "Same key and body: the earlier result is replayed (200)",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+
+
 @router.post(
     "/datasets/{dataset}/batches",
     status_code=201,
     response_model=BatchRead,
-    responses={200: {"description": "Replay of an earlier upload with the same key and body"}},
+    responses={
+        200: {"description": "Replay of an earlier upload with the same key and body"},
+        **problem_responses(400, 409, 413, 415),
+    },
+    openapi_extra={"requestBody": _UPLOAD_BODY, "parameters": [_IDEMPOTENCY_KEY]},
 )
 async def upload_batch(
     dataset: str,
@@ -106,7 +126,10 @@ def read_batch(
     return _batch_read(ingest.get_batch(session, principal=principal, batch_id=batch_id))
 
 
-@router.get("/batches/{batch_id}/rejections")
+@router.get(
+    "/batches/{batch_id}/rejections",
+    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+)
 def read_rejections(
     batch_id: str,
     principal: BatchReader,

@@ -16,11 +16,14 @@ batches. Ordering is what makes it safe:
 Recovery: a record left 'processing' or 'failed' (crash, store error) is finished on the next
 request with the same key and body if the store's commit log has the batch; otherwise a 'failed'
 record, or a 'processing' one older than ``stale_after``, is re-run under the same batch id. A
-younger 'processing' record answers 409 with Retry-After. A process that dies between the Delta
-commit (3) and that transaction (4) leaves the rows in Delta, the record not committed and no
-'accepted' event; the retry reads the Delta log and writes both (the event says
-``recovered: true``). An upload refused before step 2 has no state: its event is its own
-transaction. A store failure marks the record 'failed' in the transaction of its 'error' event.
+younger 'processing' record answers 409 with a Retry-After of the seconds until it is stale.
+A takeover never doubles rows: under the commit lock the Delta log is checked for the batch
+first. At start-up ``reconcile`` does the same for every unfinished record (``recovery``).
+A process that dies between the Delta commit (3) and that transaction (4) leaves the rows in
+Delta, the record not committed and no 'accepted' event; the retry (or the next start-up) reads
+the Delta log and writes both (the event says ``recovered: true``). An upload refused before
+step 2 has no state: its event is its own transaction. A store failure marks the record
+'failed' in the transaction of its 'error' event.
 
 Entity keys are unique across the whole dataset (``dedupe``): rows whose key is already
 committed are quarantined as ``<column>:duplicate``. The check runs once before the record is
@@ -32,6 +35,7 @@ replica sharing the database.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -54,12 +58,14 @@ from gateway.ingest.errors import (
     IdempotencyConflictError,
 )
 from gateway.ingest.models import IngestBatch
+from gateway.ingest.recovery import Reconciliation, reconcile_unfinished
 from gateway.ingest.upload import IngestResult, Upload, new_record
 from gateway.policy.errors import PolicyDeniedError
 from gateway.policy.port import INGEST_DECISION, PolicyInput, Resource
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from sqlalchemy.engine import Engine
 
     from gateway.audit.service import AuditLog
     from gateway.auth.principal import Principal
@@ -70,7 +76,7 @@ if TYPE_CHECKING:
     from gateway.store.delta import DeltaStore
 
 log = structlog.get_logger(__name__)
-DEFAULT_STALE_AFTER = timedelta(minutes=15)
+DEFAULT_STALE_AFTER = timedelta(seconds=120)
 # Batch ids are UUID strings; anything else (NUL, which PostgreSQL refuses) is not looked up.
 _BATCH_ID_RE = re.compile(r"[A-Za-z0-9-]{1,36}")
 
@@ -101,6 +107,7 @@ def build_ingest_service(
         policy=policy,
         audit=audit,
         validator=settings.ingest.validator,
+        stale_after=timedelta(seconds=settings.ingest.stale_after_seconds),
     )
 
 
@@ -220,7 +227,7 @@ class IngestService:
         counts = _counts(outcome)
         if existing is not None:
             if not repo.claim(session, existing, counts=counts):
-                raise BatchInProgressError("another request is processing this batch; retry later")
+                raise self._in_progress(existing, "another request is processing this batch")
             batch = existing
         else:
             batch = new_record(principal, upload, contract, counts)
@@ -228,9 +235,7 @@ class IngestService:
                 raced = repo.get_by_key(session, principal.org, upload.idempotency_key)
                 done = self._resolve_existing(session, raced, upload, attempt) if raced else None
                 if done is None:
-                    raise BatchInProgressError(
-                        "another request is processing this batch; retry later"
-                    )
+                    raise self._in_progress(raced or batch, "another request is processing it")
                 return done
         return IngestResult(self._write(session, contract, batch, outcome, attempt), replayed=False)
 
@@ -263,18 +268,26 @@ class IngestService:
             return IngestResult(batch, replayed=True)
         version = self.store.batch_version(batch.dataset, batch.id)
         if version is not None:  # committed to the store, but the record was never finished
-            log.warning("ingest.recovered", batch_id=batch.id, delta_version=version)
-            repo.mark_committed(session, batch, delta_version=version)
-            event = finished(attempt.event, batch, _final(batch), recovered=True)
-            self._commit(session, event, attempt)
-            session.refresh(batch)
-            return IngestResult(batch, replayed=True)
-        if batch.status == "processing" and batch.started_at > datetime.now(UTC) - self.stale_after:
-            raise BatchInProgressError(
-                "a request with this Idempotency-Key is still being processed; retry later",
-                batch_id=batch.id,
+            return IngestResult(
+                self._finish_landed(session, batch, version, attempt), replayed=True
             )
+        if batch.status == "processing" and batch.started_at > datetime.now(UTC) - self.stale_after:
+            raise self._in_progress(batch, "a request with this Idempotency-Key is in progress")
         return None
+
+    def _in_progress(self, batch: IngestBatch, why: str) -> BatchInProgressError:
+        """409 whose Retry-After is the seconds until ``batch`` counts as stale (>= 1)."""
+        stale_at = batch.started_at + self.stale_after
+        left = math.ceil((stale_at - datetime.now(UTC)).total_seconds())
+        return BatchInProgressError(
+            f"{why}; retry later", retry_after=max(1, left), batch_id=batch.id
+        )
+
+    def reconcile(self, engine: Engine) -> Reconciliation:
+        """At start-up: finish or fail unfinished records against the Delta log (``recovery``)."""
+        return reconcile_unfinished(
+            engine, store=self.store, audit=self.audit, stale_after=self.stale_after
+        )
 
     def _write(
         self,
@@ -292,6 +305,9 @@ class IngestService:
         version: int | None = None
         try:
             repo.lock_commits(session, batch.dataset)
+            landed = self.store.batch_version(batch.dataset, batch.id)
+            if landed is not None:  # an attempt we took over (or that took over ours) committed
+                return self._finish_landed(session, batch, landed, attempt)
             outcome = committed_duplicates(self.store, contract, outcome, batch_id=batch.id)
             batch.accepted, batch.rejected, batch.reasons = _counts(outcome)
             if outcome.rejected_count:
@@ -318,6 +334,17 @@ class IngestService:
             raise
         repo.mark_committed(session, batch, delta_version=version)
         self._commit(session, finished(attempt.event, batch, _final(batch)), attempt)
+        session.refresh(batch)
+        return batch
+
+    def _finish_landed(
+        self, session: Session, batch: IngestBatch, version: int, attempt: _Attempt
+    ) -> IngestBatch:
+        log.warning("ingest.recovered", batch_id=batch.id, delta_version=version)
+        repo.mark_committed(session, batch, delta_version=version)
+        self._commit(
+            session, finished(attempt.event, batch, _final(batch), recovered=True), attempt
+        )
         session.refresh(batch)
         return batch
 

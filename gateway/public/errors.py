@@ -33,9 +33,12 @@ class TooManyReportsError(BeaconError):
     status = 429
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"please try again in {retry_after} seconds", retry_after=retry_after)
+        super().__init__(
+            f"please try again in {retry_after} seconds",
+            headers={"Retry-After": str(retry_after)},
+            retry_after=retry_after,
+        )
         self.retry_after = retry_after
-        self.headers = {"Retry-After": str(retry_after)}  # type: ignore[misc]  # per instance
 
 
 class PublicReportNotFoundError(NotFoundError):

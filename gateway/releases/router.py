@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from gateway.apidocs.openapi import problem_responses
 from gateway.auth.principal import Principal
 from gateway.deps import Analyst, RequestIdDep, SessionDep, require_scopes
 from gateway.releases.deps import ReleaseServiceDep
@@ -23,7 +24,12 @@ ReleaseAdmin = Annotated[Principal, Depends(require_scopes("releases:write"))]
 DatasetQuery = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
 
-@router.post("/v1/admin/releases", status_code=201, summary="Cut a release of a dataset (checked)")
+@router.post(
+    "/v1/admin/releases",
+    status_code=201,
+    summary="Cut a release of a dataset (checked)",
+    responses=problem_responses(409),
+)
 def cut_release(
     body: ReleaseCreate,
     releases: ReleaseServiceDep,

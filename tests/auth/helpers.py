@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from gateway.audit.deps import AUDIT_LOG
 from gateway.audit.service import AuditLog
-from gateway.auth.deps import TOKEN_SERVICE
+from gateway.auth.deps import TOKEN_SERVICE, TOKEN_THROTTLE
 from gateway.auth.service import create_client, create_org
+from gateway.auth.throttle import TokenThrottle
 from gateway.auth.tokens import TokenService
 from gateway.deps import ENGINE, SETTINGS
 from gateway.problems import install_error_handlers
@@ -59,7 +60,11 @@ def b64url(data: bytes) -> str:
 
 
 def minimal_app(
-    settings: Settings, engine: Engine, tokens: TokenService, *routers: Any
+    settings: Settings,
+    engine: Engine,
+    tokens: TokenService,
+    *routers: Any,
+    throttle: TokenThrottle | None = None,
 ) -> TestClient:
     """Just our routers over the providers they use (the full app is tested elsewhere)."""
     app = FastAPI()
@@ -70,6 +75,7 @@ def minimal_app(
     providers.add(SETTINGS, settings)
     providers.add(ENGINE, engine)
     providers.add(TOKEN_SERVICE, tokens)
+    providers.add(TOKEN_THROTTLE, throttle or TokenThrottle.from_settings(settings.auth, engine))
     providers.add(AUDIT_LOG, AuditLog(engine))
     app.state.providers = providers
     return TestClient(app)

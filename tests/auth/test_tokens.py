@@ -93,6 +93,25 @@ def test_disabled_client_cannot_get_or_use_tokens(engine: Engine, tokens: TokenS
         tokens.verify(live)
 
 
+def test_tokens_issued_before_a_disable_stay_dead_after_re_enabling(
+    settings: Settings, engine: Engine, tokens: TokenService
+) -> None:
+    client_id, secret = make_client(engine)
+    old = tokens.issue(client_id, secret)["access_token"]
+    accounts = AccountService(audit=AuditLog(engine))
+    with Session(engine) as session:
+        accounts.set_client_disabled(session, client_id=client_id)
+        accounts.set_client_disabled(session, client_id=client_id, disabled=False)
+    # Another replica (its own service, same database) refuses the old token too.
+    replica = _service(settings, engine)
+    for verifier in (tokens, replica):
+        with pytest.raises(InvalidTokenError, match="revoked"):
+            verifier.verify(old)
+    later = _service(settings, engine, now=lambda: time.time() + 2)  # issued after re-enabling
+    fresh = later.issue(client_id, secret)["access_token"]
+    assert replica.verify(fresh).subject == client_id
+
+
 def test_expired_token_is_refused(settings: Settings, engine: Engine) -> None:
     client_id, secret = make_client(engine)
     past = _service(settings, engine, now=lambda: time.time() - 3600)

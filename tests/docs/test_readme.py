@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from gateway.cli.demo import DEMO_DATA_DIR
+from gateway.db import open_database
+from gateway.settings import Settings
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # `push` needs a running gateway and a client id edited into the profile: covered by the
@@ -37,8 +41,15 @@ def test_readme_has_the_commands_this_test_runs() -> None:
     assert len(COMMANDS) >= 6, COMMANDS
 
 
+def test_readme_points_the_admin_commands_at_the_demo_state() -> None:
+    text = (REPO / "README.md").read_text()
+    assert f"export BEACON_DATA_DIR={DEMO_DATA_DIR}" in text
+
+
 @pytest.mark.integration
 def test_readme_commands_succeed_in_order(tmp_path: Path) -> None:
+    # The state a running gateway (the demo) has: the admin commands never create it.
+    open_database(Settings(data_dir=tmp_path)).dispose()
     env = {
         **os.environ,
         "BEACON_DATA_DIR": str(tmp_path),

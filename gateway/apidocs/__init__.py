@@ -1,0 +1,1 @@
+"""The API's own description: a truthful OpenAPI document and offline /docs and /redoc."""
