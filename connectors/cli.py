@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from connectors.commands import contract, push, sample, validate
+from connectors.commands import contract, push, sample, status, validate
 
 app = typer.Typer(
     name="beacon-connect",
@@ -16,4 +16,5 @@ app = typer.Typer(
 app.command("push")(push.push)
 app.command("validate")(validate.validate)
 app.command("sample")(sample.sample)
+app.command("status")(status.status)
 app.add_typer(contract.app, name="contract")

@@ -1,0 +1,5 @@
+"""``python -m connectors``: the ``beacon-connect`` command line."""
+
+from connectors.cli import app
+
+app()
