@@ -28,12 +28,26 @@ PROFILE_BODY = """
 pseudonymisation_key_env = "SAFE_HARBOUR_PSEUDONYM_KEY"
 
 [datasets.incident_reports]
-columns = { received_at = "date_received", country = "country_code", exploitation_type = "exploitation", victim_count = "num_victims", confidence = "assessed_confidence", narrative = "caseworker_notes" }
 constants = { source_type = "ngo_case" }
 pseudonymise = { report_id = "case_number" }
 drop = ["victim_name", "victim_phone", "caseworker"]
 send_free_text = ["narrative"]
-value_maps = { exploitation_type = { "Labour" = "labour", "Sexual" = "sexual", "Domestic servitude" = "domestic_servitude", "Forced criminality" = "forced_criminality", "Forced marriage" = "forced_marriage", "Child exploitation" = "child_exploitation" } }
+
+[datasets.incident_reports.columns]
+received_at = "date_received"
+country = "country_code"
+exploitation_type = "exploitation"
+victim_count = "num_victims"
+confidence = "assessed_confidence"
+narrative = "caseworker_notes"
+
+[datasets.incident_reports.value_maps.exploitation_type]
+Labour = "labour"
+Sexual = "sexual"
+"Domestic servitude" = "domestic_servitude"
+"Child exploitation" = "child_exploitation"
+"Forced criminality" = "forced_criminality"
+"Forced marriage" = "forced_marriage"
 
 [datasets.incident_reports.scrub]
 deny_names_file = "deny.txt"
