@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from connectors.commands import contract, push, sample, status, validate
+from connectors.commands import contract, init, push, sample, status, validate
 
 app = typer.Typer(
     name="beacon-connect",
@@ -13,6 +13,7 @@ app = typer.Typer(
     # Locals in a traceback could include the client secret or row values.
     pretty_exceptions_show_locals=False,
 )
+app.command("init")(init.init)
 app.command("push")(push.push)
 app.command("validate")(validate.validate)
 app.command("sample")(sample.sample)
