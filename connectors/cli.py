@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from connectors.commands import contract, init, push, sample, status, validate
+from connectors.commands import contract, feed, init, push, sample, status, validate
 
 app = typer.Typer(
     name="beacon-connect",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.command("init")(init.init)
 app.command("push")(push.push)
+app.command("feed")(feed.feed)
 app.command("validate")(validate.validate)
 app.command("sample")(sample.sample)
 app.command("status")(status.status)

@@ -7,6 +7,7 @@ interrupted (network, ``kill -9``, expired token) resumes when the same command 
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Annotated
@@ -34,7 +35,7 @@ from connectors.plan import Plan
 from connectors.profile import Profile, load_profile
 from connectors.push import DEFAULT_BATCH_ROWS, PushSummary, push_source
 from connectors.rejects import RejectsWriter, rejects_path_for
-from connectors.sources import source_for
+from connectors.sources import Source, source_for
 
 
 def push(
@@ -86,41 +87,82 @@ def run(
     restart: bool = False,
 ) -> int:
     """The push; returns the number of rows the gateway rejected."""
-    out, err = consoles()
+    _, err = consoles()
     with exit_on_errors(err, as_json=as_json):
         profile = load_profile(profile_path)
         opened, location = source_for(profile.mapping_for(dataset).source, source)
-        needs_gateway = not dry_run or profile.contracts_dir is None
-        client = client_for(profile) if needs_gateway else None
-        try:
-            contract = resolve_contract(profile, dataset, client)
-            plan = Plan(profile, dataset, contract, opened.schema)
-            if dry_run or client is None:
-                report = dry_run_report(plan, opened, batch_rows)
-                if as_json:
-                    out.print_json(json.dumps(report.to_dict()))
-                else:
-                    render.dry_run(out, plan, report)
-                return 0
-            journal = _journal(profile, plan, location, batch_rows, state_dir, restart)
-            rejects = RejectsWriter(rejects_path_for(location), append=journal.resuming)
-            total = getattr(opened, "row_count", None)
-            with progress_bar(err, "Uploading", total=total, quiet=as_json) as advance:
-                summary = push_source(
-                    client,
-                    plan,
-                    opened,
-                    batch_rows=batch_rows,
-                    progress=advance,
-                    journal=journal,
-                    rejects=rejects,
-                )
-            _report(out, err, summary, journal, rejects, as_json=as_json)
-            return summary.rejected
-        finally:
-            if client is not None:
-                client.close()
+        return execute(
+            profile,
+            dataset,
+            opened,
+            location,
+            dry_run=dry_run,
+            batch_rows=batch_rows,
+            as_json=as_json,
+            state_dir=state_dir,
+            restart=restart,
+        )
     return 0  # pragma: no cover - exit_on_errors always raises on error
+
+
+def execute(
+    profile: Profile,
+    dataset: str,
+    opened: Source,
+    location: str,
+    *,
+    dry_run: bool,
+    batch_rows: int,
+    as_json: bool = False,
+    state_dir: Path | None = None,
+    restart: bool = False,
+) -> int:
+    """Dry run or push of an opened source (errors propagate to the caller's handler)."""
+    out, err = consoles()
+    needs_gateway = not dry_run or profile.contracts_dir is None
+    client = client_for(profile) if needs_gateway else None
+    try:
+        contract = resolve_contract(profile, dataset, client)
+        plan = Plan(profile, dataset, contract, opened.schema)
+        if dry_run or client is None:
+            report = dry_run_report(plan, opened, batch_rows)
+            if as_json:
+                out.print_json(json.dumps(report.to_dict()))
+            else:
+                render.dry_run(out, plan, report)
+            return 0
+        journal = _journal(profile, plan, location, batch_rows, state_dir, restart)
+        rejects = RejectsWriter(rejects_path_for(location), append=journal.resuming)
+        total = getattr(opened, "row_count", None)
+        with progress_bar(err, "Uploading", total=total, quiet=as_json) as advance:
+            summary = push_source(
+                client,
+                plan,
+                opened,
+                batch_rows=batch_rows,
+                progress=advance,
+                journal=journal,
+                rejects=rejects,
+            )
+        write_crosswalk(plan, location)
+        _report(out, err, summary, journal, rejects, as_json=as_json)
+        return summary.rejected
+    finally:
+        if client is not None:
+            client.close()
+
+
+def write_crosswalk(plan: Plan, location: str) -> None:
+    """During a key rotation: old -> new pseudonyms beside the source (keyed hashes only)."""
+    walk = plan.report.crosswalk
+    if not walk:
+        return
+    path = Path(location).with_name(f"{Path(location).stem}.rekey.csv")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["column", "old_pseudonym", "new_pseudonym"])
+        for column, pairs in sorted(walk.items()):
+            writer.writerows([column, old, new] for old, new in sorted(pairs.items()))
 
 
 def _journal(
