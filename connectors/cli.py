@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from connectors.commands import contract, feed, init, push, sample, status, validate
+from connectors.commands import contract, feed, init, push, sample, status, validate, watch
 
 app = typer.Typer(
     name="beacon-connect",
@@ -19,4 +19,5 @@ app.command("feed")(feed.feed)
 app.command("validate")(validate.validate)
 app.command("sample")(sample.sample)
 app.command("status")(status.status)
+app.command("watch")(watch.watch)
 app.add_typer(contract.app, name="contract")

@@ -30,11 +30,12 @@ from connectors.commands._shared import (
 )
 from connectors.contract_source import resolve_contract
 from connectors.dryrun import dry_run as dry_run_report
-from connectors.journal import Journal, default_state_dir, push_id
+from connectors.journal import Journal
 from connectors.plan import Plan
 from connectors.profile import Profile, load_profile
 from connectors.push import DEFAULT_BATCH_ROWS, PushSummary, push_source
 from connectors.rejects import RejectsWriter, rejects_path_for
+from connectors.sdk import open_journal
 from connectors.sources import Source, source_for
 
 
@@ -131,7 +132,7 @@ def execute(
             else:
                 render.dry_run(out, plan, report)
             return 0
-        journal = _journal(profile, plan, location, batch_rows, state_dir, restart)
+        journal = open_journal(profile, plan, location, batch_rows, state_dir, restart=restart)
         rejects = RejectsWriter(rejects_path_for(location), append=journal.resuming)
         total = getattr(opened, "row_count", None)
         with progress_bar(err, "Uploading", total=total, quiet=as_json) as advance:
@@ -163,53 +164,6 @@ def write_crosswalk(plan: Plan, location: str) -> None:
         writer.writerow(["column", "old_pseudonym", "new_pseudonym"])
         for column, pairs in sorted(walk.items()):
             writer.writerows([column, old, new] for old, new in sorted(pairs.items()))
-
-
-def _journal(
-    profile: Profile,
-    plan: Plan,
-    location: str,
-    batch_rows: int,
-    state_dir: Path | None,
-    restart: bool,
-) -> Journal:
-    state = state_dir or default_state_dir()
-    pid = push_id(
-        plan.dataset,
-        plan.contract.version,
-        _fingerprint(location),
-        plan.rules.model_dump_json(),
-        profile.gateway_url,
-        profile.client_id,
-        str(batch_rows),
-    )
-    if restart:
-        (state / "pushes" / f"{pid}.jsonl").unlink(missing_ok=True)
-    header = {
-        "dataset": plan.dataset,
-        "contract_version": plan.contract.version,
-        "source": _shown(location),
-        "batch_rows": batch_rows,
-        "gateway": profile.gateway_url,
-    }
-    return Journal(state, pid, header)
-
-
-def _fingerprint(location: str) -> str:
-    path = Path(location)
-    if path.is_file():
-        stat = path.stat()
-        return f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    return location
-
-
-def _shown(location: str) -> str:
-    """A location safe to store and print (a database URL without its password)."""
-    if "://" in location and "@" in location:
-        scheme, _, rest = location.partition("://")
-        creds, _, host = rest.rpartition("@")
-        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
-    return location
 
 
 def _report(
