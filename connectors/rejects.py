@@ -9,6 +9,7 @@ personal data. When the gateway caps the rows it reports for a batch, the file s
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from connectors.client import BatchResult, GatewayClient
@@ -16,9 +17,18 @@ from connectors.errors import GatewayProblem
 
 
 def rejects_path_for(source: Path | str) -> Path:
-    """``cases.csv`` → ``cases.rejected.csv`` beside it."""
-    path = Path(source)
-    return path.with_name(f"{path.stem}.rejected.csv")
+    """``cases.csv`` → ``cases.rejected.csv`` beside it (a URL source: in the working folder)."""
+    return beside(source, ".rejected.csv")
+
+
+def beside(source: Path | str, suffix: str) -> Path:
+    """A file next to a source file; for URLs (SQL, feeds) one named after it, in the cwd."""
+    text = str(source)
+    if "://" in text:
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", text.rsplit("@", 1)[-1]).strip("_")[:80]
+        return Path.cwd() / f"{name}{suffix}"
+    path = Path(text)
+    return path.with_name(f"{path.stem}{suffix}")
 
 
 class RejectsWriter:

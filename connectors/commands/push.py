@@ -34,7 +34,7 @@ from connectors.journal import Journal
 from connectors.plan import Plan
 from connectors.profile import Profile, load_profile
 from connectors.push import DEFAULT_BATCH_ROWS, PushSummary, push_source
-from connectors.rejects import RejectsWriter, rejects_path_for
+from connectors.rejects import RejectsWriter, beside, rejects_path_for
 from connectors.sdk import open_journal
 from connectors.sources import Source, source_for
 
@@ -158,7 +158,7 @@ def write_crosswalk(plan: Plan, location: str) -> None:
     walk = plan.report.crosswalk
     if not walk:
         return
-    path = Path(location).with_name(f"{Path(location).stem}.rekey.csv")
+    path = beside(location, ".rekey.csv")
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["column", "old_pseudonym", "new_pseudonym"])

@@ -134,3 +134,25 @@ def _contract():  # type: ignore[no-untyped-def]
     from tests.connectors.live import REPO
 
     return contract_in(REPO / "contracts", "incident_reports")
+
+
+def test_rows_the_gateway_rejects_land_in_a_csv_beside_the_source(
+    live: LiveGateway, tmp_path: Path, ngo_profile_path: Path, ngo_csv: Path
+) -> None:
+    source = tmp_path / "cases.csv"
+    source.write_bytes(ngo_csv.read_bytes())
+    text = ngo_profile_path.read_text()
+    body = text[text.index("[datasets.incident_reports]") :]
+    head = 'pseudonymisation_key_env = "SAFE_HARBOUR_PSEUDONYM_KEY"\n'
+    profile = write_profile(tmp_path, live.profile_text(head + body))
+    args = ["push", "-p", str(profile), "-d", "incident_reports", str(source), "--json"]
+    result = CliRunner().invoke(app, [*args, "--fail-on-rejects"])
+    assert result.exit_code == 3, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["accepted"], summary["rejected"]) == (47, 3)
+    rejected = pacsv.read_csv(tmp_path / "cases.rejected.csv").to_pylist()
+    assert summary["rejected_rows_file"] == str(tmp_path / "cases.rejected.csv")
+    assert sorted(r["source_row"] for r in rejected) == [8, 20, 34]  # as the dry run says
+    assert all(r["batch_id"] == summary["batch_ids"][0] for r in rejected)
+    assert all(":" in r["reasons"] for r in rejected)
+    assert live.stored().num_rows == 47
