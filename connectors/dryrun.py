@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.plan import Plan
-from connectors.push import stream_chunks, validate_chunk
+from connectors.push import Progress, stream_chunks, validate_chunk
 from connectors.sources import Source
 
 SHOWN_REJECTIONS = 10
@@ -46,7 +46,9 @@ class DryRunReport:
         }
 
 
-def dry_run(plan: Plan, source: Source, batch_rows: int) -> DryRunReport:
+def dry_run(
+    plan: Plan, source: Source, batch_rows: int, *, progress: Progress | None = None
+) -> DryRunReport:
     report = DryRunReport(dropped=plan.dropped, unmapped=plan.unmapped)
     offset = 0
     for chunk in stream_chunks(source.batches(), batch_rows, schema=source.schema):
@@ -58,6 +60,8 @@ def dry_run(plan: Plan, source: Source, batch_rows: int) -> DryRunReport:
         for rejection in outcome.rejections()[: SHOWN_REJECTIONS - len(report.examples)]:
             report.examples.append(f"row {offset + rejection.row + 1}: {rejection.message}")
         offset += chunk.num_rows
+        if progress is not None:
+            progress(chunk.num_rows)
     report.rows = offset
     pr = plan.report
     for name, origin in plan.sent_from.items():

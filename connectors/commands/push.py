@@ -126,7 +126,9 @@ def execute(
         contract = resolve_contract(profile, dataset, client)
         plan = Plan(profile, dataset, contract, opened.schema)
         if dry_run or client is None:
-            report = dry_run_report(plan, opened, batch_rows)
+            total = getattr(opened, "row_count", None)
+            with progress_bar(err, "Checking", total=total, quiet=as_json) as advance:
+                report = dry_run_report(plan, opened, batch_rows, progress=advance)
             if as_json:
                 out.print_json(json.dumps(report.to_dict()))
             else:
