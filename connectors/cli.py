@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from connectors.commands import contract, push, sample, validate
+from connectors.commands import contract, feed, init, push, sample, status, validate, watch
 
 app = typer.Typer(
     name="beacon-connect",
@@ -13,7 +13,11 @@ app = typer.Typer(
     # Locals in a traceback could include the client secret or row values.
     pretty_exceptions_show_locals=False,
 )
+app.command("init")(init.init)
 app.command("push")(push.push)
+app.command("feed")(feed.feed)
 app.command("validate")(validate.validate)
 app.command("sample")(sample.sample)
+app.command("status")(status.status)
+app.command("watch")(watch.watch)
 app.add_typer(contract.app, name="contract")

@@ -150,6 +150,14 @@ class GatewayClient:
         )
         return BatchResult.from_response(response, rows=rows, key=idempotency_key)
 
+    def get_rejections(self, batch_id: str) -> dict[str, Any]:
+        """The gateway's rejected-row report of one batch (row numbers, reasons, values)."""
+        response = self._request("GET", f"/v1/batches/{batch_id}/rejections")
+        body = response.json()
+        if not isinstance(body, dict):
+            raise GatewayProblem(status=response.status_code, title="Malformed rejections")
+        return body
+
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send with a bounded number of retries on connection errors, 5xx and 429."""
         reauthenticated = False

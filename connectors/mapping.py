@@ -1,4 +1,6 @@
-"""Apply a profile's mapping to a source table: rename, constants, value maps (vectorised)."""
+"""Apply a profile's mapping to a source table: rename, constants, value maps (vectorised).
+
+Derived fields (ISO codes, H3 cells, dates) live in ``connectors.derive``."""
 
 from __future__ import annotations
 
@@ -19,13 +21,14 @@ def check_mapping(
     have = set(source_columns)
     known = set(contract.column_names)
     problems: list[str] = []
-    targets = [*mapping.columns, *mapping.constants, *mapping.pseudonymise]
+    targets = [*mapping.columns, *mapping.constants, *mapping.pseudonymise, *mapping.derive]
     unknown = sorted(set(targets) - known)
     if unknown:
         problems.append(
             f"not columns of contract {contract.dataset} {contract.version}: {', '.join(unknown)}"
         )
     sources = {*mapping.columns.values(), *mapping.pseudonymise.values()}
+    sources |= {name for spec in mapping.derive.values() for name in spec.inputs()}
     missing = sorted(sources - have)
     if missing:
         problems.append(
@@ -70,4 +73,5 @@ def assemble(contract: Contract, columns: Mapping[str, pa.ChunkedArray]) -> pa.T
 def unmapped_columns(mapping: DatasetMapping, source_columns: Iterable[str]) -> list[str]:
     """Source columns the mapping neither uses nor explicitly drops: they are never sent."""
     used = {*mapping.columns.values(), *mapping.pseudonymise.values(), *mapping.drop}
+    used |= {name for spec in mapping.derive.values() for name in spec.inputs()}
     return [c for c in source_columns if c not in used]

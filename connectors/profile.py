@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
@@ -23,7 +24,60 @@ class SourceSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: str = Field(min_length=1, description="a registered source kind: csv, parquet, ...")
+    location: str | None = Field(
+        default=None,
+        description="where to read when the command names no source: a file path (relative to "
+        "the profile) or, for sql, a SQLAlchemy URL without its password",
+    )
     options: dict[str, Constant] = Field(default_factory=dict)
+
+
+class Derive(BaseModel):
+    """A contract column computed from source columns (see ``connectors.derive``).
+
+    ``country``: ISO 3166-1 alpha-2 from a name or code in ``source``; ``subdivision``: ISO
+    3166-2 from a name in ``source`` within the row's country (the contract's ``country``
+    column, or ``country_source`` names a source column of country names); ``h3``: the cell of
+    ``lat``/``lon`` at the contract's resolution; ``date``/``timestamp``: ``source`` parsed with
+    the first matching strptime pattern of ``formats``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["country", "subdivision", "h3", "date", "timestamp"]
+    source: str | None = None
+    lat: str | None = None
+    lon: str | None = None
+    country_source: str | None = None
+    formats: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _inputs(self) -> Derive:
+        if self.kind == "h3":
+            if not (self.lat and self.lon) or self.source:
+                raise ValueError("an h3 derivation takes lat and lon (and no source)")
+        elif not self.source:
+            raise ValueError(f"a {self.kind} derivation needs source")
+        if self.kind in ("date", "timestamp") and not self.formats:
+            raise ValueError(f"a {self.kind} derivation needs formats (e.g. ['%d/%m/%Y'])")
+        return self
+
+    def inputs(self) -> list[str]:
+        """Source columns this derivation reads."""
+        names = [self.source, self.lat, self.lon, self.country_source]
+        return [n for n in names if n]
+
+
+class ScrubSpec(BaseModel):
+    """How free text is scrubbed before it leaves (``connectors.scrub``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    deny_names_file: Path | None = Field(
+        default=None, description="one name per line (people, places, organisations to remove)"
+    )
+    deny_names: list[str] = Field(default_factory=list)
+    phone_region: str = Field(default="GB", min_length=2, max_length=2)
 
 
 class DatasetMapping(BaseModel):
@@ -47,6 +101,11 @@ class DatasetMapping(BaseModel):
     drop: list[str] = Field(default_factory=list)
     pseudonymise: dict[str, str] = Field(default_factory=dict)
     value_maps: dict[str, dict[str, str]] = Field(default_factory=dict)
+    defaults: dict[str, Constant] = Field(
+        default_factory=dict, description="values for empty cells of mapped or derived columns"
+    )
+    derive: dict[str, Derive] = Field(default_factory=dict)
+    scrub: ScrubSpec = Field(default_factory=ScrubSpec)
     send_free_text: list[str] = Field(
         default_factory=list,
         description="free_text contract columns the partner explicitly agrees to send in clear",
@@ -60,7 +119,7 @@ class DatasetMapping(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> DatasetMapping:
         targets: dict[str, str] = {}
-        for kind in ("columns", "constants", "pseudonymise"):
+        for kind in ("columns", "constants", "pseudonymise", "derive"):
             for target in getattr(self, kind):
                 if target in targets:
                     raise ValueError(
@@ -72,9 +131,12 @@ class DatasetMapping(BaseModel):
             raise ValueError(
                 f"source column(s) {leaked} are listed in drop but mapped in clear by columns"
             )
-        stray = sorted(set(self.value_maps) - set(self.columns))
+        stray = sorted(set(self.value_maps) - set(self.columns) - set(self.derive))
         if stray:
             raise ValueError(f"value_maps for {stray}, which are not mapped by columns")
+        unset = sorted(set(self.defaults) - set(self.columns) - set(self.derive))
+        if unset and not self.identity:
+            raise ValueError(f"defaults for {unset}, which are not mapped or derived")
         for kind in ("send_free_text", "pseudonymised_upstream"):
             not_mapped = sorted(set(getattr(self, kind)) - set(self.columns))
             if not_mapped and not self.identity:
@@ -85,7 +147,7 @@ class DatasetMapping(BaseModel):
         """With ``identity``, the explicit mapping it stands for (otherwise ``self``)."""
         if not self.identity:
             return self
-        taken = {*self.columns, *self.constants, *self.pseudonymise}
+        taken = {*self.columns, *self.constants, *self.pseudonymise, *self.derive}
         present = set(source_columns) - set(self.drop)
         implied = {c: c for c in contract_columns if c in present and c not in taken}
         return self.model_copy(update={"identity": False, "columns": {**implied, **self.columns}})
@@ -103,6 +165,11 @@ class Profile(BaseModel):
     timeout: float = Field(default=30.0, gt=0)
     contracts_dir: Path | None = None
     pseudonymisation_key_env: str | None = None
+    previous_pseudonymisation_key_env: str | None = Field(
+        default=None,
+        description="during a key rotation: the old key, whose pseudonyms are still sent so "
+        "links with earlier batches survive (see connectors.protect)",
+    )
     pseudonym_length: int = Field(default=32, ge=16, le=64)
     datasets: dict[str, DatasetMapping] = Field(default_factory=dict)
 
@@ -175,6 +242,13 @@ class Profile(BaseModel):
             )
         return key
 
+    def resolve_previous_pseudonymisation_key(self) -> SecretStr | None:
+        if self.previous_pseudonymisation_key_env is None:
+            return None
+        return _from_env(
+            self.previous_pseudonymisation_key_env, "previous_pseudonymisation_key_env"
+        )
+
     def mapping_for(self, dataset: str) -> DatasetMapping:
         try:
             return self.datasets[dataset]
@@ -202,6 +276,18 @@ def load_profile(path: Path | str) -> Profile:
         raise ProfileError(f"profile {path}: " + _describe(exc)) from None
     if profile.contracts_dir is not None and not profile.contracts_dir.is_absolute():
         profile = profile.model_copy(update={"contracts_dir": path.parent / profile.contracts_dir})
+    datasets = {}
+    for name, rules in profile.datasets.items():
+        deny = rules.scrub.deny_names_file
+        if deny is not None and not deny.is_absolute():
+            scrub = rules.scrub.model_copy(update={"deny_names_file": path.parent / deny})
+            rules = rules.model_copy(update={"scrub": scrub})
+        where = rules.source.location if rules.source else None
+        if rules.source and where and "://" not in where and not Path(where).is_absolute():
+            spec = rules.source.model_copy(update={"location": str(path.parent / where)})
+            rules = rules.model_copy(update={"source": spec})
+        datasets[name] = rules
+    profile = profile.model_copy(update={"datasets": datasets})
     return profile
 
 

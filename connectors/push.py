@@ -1,23 +1,28 @@
-"""One path from a source table to gateway batches, shared by the CLI and SDK callers.
+"""One path from a source to gateway batches, shared by the CLI, ``watch`` and the SDK.
 
-``prepare`` maps and protects (nothing leaves the machine); ``upload`` chunks the prepared table
-into Arrow IPC streams, each with an idempotency key derived from its bytes, so re-running the
-same push replays the gateway's earlier answers instead of writing rows twice.
+``Plan`` maps and protects (nothing leaves the machine); ``stream_chunks`` cuts the source's
+record batches into chunks of exactly ``batch_rows`` rows (so chunk boundaries, bytes and
+idempotency keys depend only on the rows, never on how a reader happened to block them) and
+``push_source`` uploads them one at a time: memory stays bounded by one chunk whatever the
+source's size. Each chunk is an Arrow IPC stream with an idempotency key derived from its
+bytes; with a ``Journal`` an interrupted push resumes where it stopped (``connectors.journal``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from connectors import mapping as mapping_
-from connectors import protect
 from connectors.client import BatchResult, GatewayClient
 from connectors.contract_source import resolve_contract
+from connectors.journal import Journal
+from connectors.plan import Plan
 from connectors.profile import Profile
+from connectors.rejects import RejectsWriter
+from connectors.sources import Source
 from gateway.contracts import Contract, ValidationOutcome, get_validator, validate_batch
 
 DEFAULT_BATCH_ROWS = 100_000
@@ -41,6 +46,7 @@ class PushSummary:
     dataset: str
     contract_version: str
     batches: list[BatchResult] = field(default_factory=list)
+    resumed: int = 0  # chunks the journal showed as already acknowledged (not re-sent)
 
     @property
     def batch_ids(self) -> list[str]:
@@ -72,42 +78,44 @@ class PushSummary:
 
 
 def prepare(profile: Profile, dataset: str, source: pa.Table, contract: Contract) -> PreparedTable:
-    """Map, pseudonymise and guard; raise ``UsageError`` subclasses on any mismatch."""
-    rules = profile.mapping_for(dataset).expand(contract.column_names, source.column_names)
-    mapping_.check_mapping(contract, rules, source.column_names)
-    protect.guard(contract, rules)
-    columns = mapping_.map_columns(source, rules)
-    if rules.pseudonymise:
-        key = profile.resolve_pseudonymisation_key().get_secret_value().encode()
-        columns |= protect.pseudonymise_columns(
-            source, rules, key=key, length=profile.pseudonym_length
-        )
-    sent_from = {
-        **{t: s for t, s in rules.columns.items()},
-        **{t: "(constant)" for t in rules.constants},
-        **{t: f"pseudonym of {s}" for t, s in rules.pseudonymise.items()},
-    }
-    table = mapping_.assemble(contract, columns)
-    return PreparedTable(
-        dataset=dataset,
-        contract=contract,
-        table=table,
-        sent_from={n: sent_from[n] for n in table.column_names},
-        dropped=[c for c in rules.drop if c in source.column_names],
-        unmapped=mapping_.unmapped_columns(rules, source.column_names),
-    )
+    """Map, pseudonymise, scrub and guard a whole table; ``UsageError`` on any mismatch."""
+    plan = Plan(profile, dataset, contract, source.schema)
+    table = plan.apply(source)
+    return PreparedTable(dataset, contract, table, plan.sent_from, plan.dropped, plan.unmapped)
 
 
 def validate_locally(prepared: PreparedTable) -> ValidationOutcome:
     """The gateway's own contract checks (arrow engine), run before anything is sent."""
-    return validate_batch(prepared.contract, prepared.table, validator=get_validator("arrow"))
+    return validate_chunk(prepared.contract, prepared.table)
+
+
+def validate_chunk(contract: Contract, table: pa.Table) -> ValidationOutcome:
+    return validate_batch(contract, table, validator=get_validator("arrow"))
 
 
 def iter_chunks(table: pa.Table, batch_rows: int) -> Iterator[pa.Table]:
+    return stream_chunks(table.to_batches(), batch_rows, schema=table.schema)
+
+
+def stream_chunks(
+    batches: Iterable[pa.RecordBatch], batch_rows: int, *, schema: pa.Schema
+) -> Iterator[pa.Table]:
+    """Tables of exactly ``batch_rows`` rows (the last may be shorter), combined."""
     if batch_rows < 1:
         raise ValueError("batch_rows must be at least 1")
-    for offset in range(0, table.num_rows, batch_rows):
-        yield table.slice(offset, batch_rows).combine_chunks()
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        while batch.num_rows:
+            take = min(batch_rows - held, batch.num_rows)
+            pending.append(batch.slice(0, take))
+            held += take
+            batch = batch.slice(take)
+            if held == batch_rows:
+                yield pa.Table.from_batches(pending, schema=schema).combine_chunks()
+                pending, held = [], 0
+    if held:
+        yield pa.Table.from_batches(pending, schema=schema).combine_chunks()
 
 
 def encode_chunk(chunk: pa.Table) -> bytes:
@@ -134,20 +142,74 @@ def upload(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     progress: Progress | None = None,
 ) -> PushSummary:
-    """Send every chunk in order; stop at the first error (already-sent chunks stay sent and
-    replay on the next run)."""
-    version = prepared.contract.version
-    summary = PushSummary(prepared.dataset, version)
-    for chunk in iter_chunks(prepared.table, batch_rows):
+    """Send every chunk of a prepared table in order; stop at the first error (already-sent
+    chunks stay sent and replay on the next run)."""
+    return send_chunks(
+        client,
+        prepared.dataset,
+        prepared.contract.version,
+        iter_chunks(prepared.table, batch_rows),
+        progress=progress,
+    )
+
+
+def send_chunks(
+    client: GatewayClient,
+    dataset: str,
+    version: str,
+    chunks: Iterable[pa.Table],
+    *,
+    progress: Progress | None = None,
+    journal: Journal | None = None,
+    rejects: RejectsWriter | None = None,
+) -> PushSummary:
+    """Upload prepared chunks one by one, skipping those the journal shows as acknowledged."""
+    summary = PushSummary(dataset, version)
+    offset = 0
+    for index, chunk in enumerate(chunks):
         body = encode_chunk(chunk)
-        key = idempotency_key(prepared.dataset, version, body)
-        result = client.upload_batch(
-            prepared.dataset, body, idempotency_key=key, rows=chunk.num_rows
-        )
+        key = idempotency_key(dataset, version, body)
+        result = journal.acknowledged(index, key) if journal is not None else None
+        if result is not None:
+            summary.resumed += 1
+        else:
+            result = client.upload_batch(dataset, body, idempotency_key=key, rows=chunk.num_rows)
+            if rejects is not None and result.rejected:
+                rejects.add_batch(client, result, offset)
+            if journal is not None:
+                journal.chunk_done(index, offset, result)
         summary.batches.append(result)
+        offset += chunk.num_rows
         if progress is not None:
             progress(chunk.num_rows)
+    if journal is not None:
+        journal.finish()
     return summary
+
+
+def push_source(
+    client: GatewayClient,
+    plan: Plan,
+    source: Source,
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    progress: Progress | None = None,
+    journal: Journal | None = None,
+    rejects: RejectsWriter | None = None,
+) -> PushSummary:
+    """Stream ``source`` through ``plan`` to the gateway, one chunk in memory at a time."""
+    chunks = (
+        plan.apply(c) for c in stream_chunks(source.batches(), batch_rows, schema=source.schema)
+    )
+    return send_chunks(
+        client,
+        plan.dataset,
+        plan.contract.version,
+        chunks,
+        progress=progress,
+        journal=journal,
+        rejects=rejects,
+    )
 
 
 def push_table(

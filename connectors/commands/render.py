@@ -6,42 +6,69 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from connectors.push import PreparedTable, PushSummary
-from gateway.contracts import ValidationOutcome
+from connectors.dryrun import DryRunReport
+from connectors.plan import Plan
+from connectors.push import PushSummary
 
 _SHOWN_REJECTIONS = 10
 
 
-def local_summary(out: Console, prepared: PreparedTable, outcome: ValidationOutcome) -> None:
-    contract = prepared.contract
-    out.print(
-        f"[bold]{prepared.dataset}[/] (contract {contract.version}): "
-        f"{prepared.table.num_rows} rows prepared"
-    )
+def dry_run(out: Console, plan: Plan, report: DryRunReport) -> None:
+    """What would leave: columns with origin, classification, samples as sent, scrub counts."""
+    contract = plan.contract
+    out.print(f"[bold]{plan.dataset}[/] (contract {contract.version}): {report.rows} rows prepared")
     sent = Table(title="Columns sent", title_justify="left")
-    sent.add_column("contract column")
-    sent.add_column("from")
-    sent.add_column("classification")
-    for name, origin in prepared.sent_from.items():
-        sent.add_row(name, escape(origin), contract.column(name).classification)
+    for name in ("contract column", "from", "classification"):
+        sent.add_column(name)
+    samples = Table(title="Sample values as sent", title_justify="left")
+    samples.add_column("contract column")
+    samples.add_column("samples", overflow="fold")
+    for col in report.columns:
+        sent.add_row(col["column"], escape(col["from"]), col["classification"])
+        samples.add_row(col["column"], escape(" | ".join(s[:60] for s in col["samples"])))
     out.print(sent)
-    if prepared.dropped:
-        out.print("Dropped (never sent): " + escape(", ".join(prepared.dropped)))
-    if prepared.unmapped:
-        out.print("Unmapped source columns (never sent): " + escape(", ".join(prepared.unmapped)))
+    out.print(samples)
+    scrubbed = [c for c in report.columns if "(scrubbed)" in c["from"]]
+    if scrubbed:
+        removed = Table(title="Removed from free text by scrubbing", title_justify="left")
+        removed.add_column("contract column")
+        removed.add_column("removed", overflow="fold")
+        for col in scrubbed:
+            kinds = ", ".join(f"{k}: {n}" for k, n in sorted(col["scrubbed"].items()))
+            removed.add_row(col["column"], kinds or "nothing found")
+        out.print(removed)
+    if report.dropped:
+        out.print("Dropped (never sent): " + escape(", ".join(report.dropped)))
+    if report.unmapped:
+        out.print("Unmapped source columns (never sent): " + escape(", ".join(report.unmapped)))
+    _unmatched(out, report)
+    _validation(out, report)
+    out.print("[bold]Dry run:[/] nothing was sent.")
+
+
+def _unmatched(out: Console, report: DryRunReport) -> None:
+    for column, values in sorted(report.unmatched.items()):
+        hints = report.fuzzy.get(column, {})
+        for value, n in sorted(values.items()):
+            hint = f" — did you mean {hints[value]}? add it to value_maps" if value in hints else ""
+            out.print(
+                f"[yellow]Not converted[/] {column}: {escape(value)!r} ({n} rows){escape(hint)}"
+            )
+
+
+def _validation(out: Console, report: DryRunReport) -> None:
     out.print(
-        f"Local validation: [green]{outcome.accepted_count} valid[/], "
-        f"[yellow]{outcome.rejected_count} rejected[/]"
+        f"Local validation: [green]{report.valid} valid[/], [yellow]{report.rejected} rejected[/]"
     )
-    if outcome.reason_counts:
+    if report.reasons:
         reasons = Table(title="Rejection reasons", title_justify="left")
         reasons.add_column("column:rule")
         reasons.add_column("cells", justify="right")
-        for rule, n in sorted(outcome.reason_counts.items()):
+        for rule, n in sorted(report.reasons.items()):
             reasons.add_row(escape(rule), str(n))
         out.print(reasons)
-        for rejection in outcome.rejections()[:_SHOWN_REJECTIONS]:
-            out.print(f"  row {rejection.row}: {escape(rejection.message)}")
+        for example in report.examples:
+            out.print(f"  {escape(example)}")
 
 
 def push_summary(out: Console, err: Console, summary: PushSummary) -> None:

@@ -79,3 +79,24 @@ def kind_for_path(path: str | Path) -> str:
 def read_all(source: Source) -> pa.Table:
     """Collect a source into one table (the mapping and local validation see whole batches)."""
     return pa.Table.from_batches(list(source.batches()), schema=source.schema)
+
+
+def int_option(options: SourceOptions, name: str, default: int) -> int:
+    """A positive integer option (``SourceError`` naming it otherwise)."""
+    value = options.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SourceError(f"source option {name} must be a positive integer")
+    return value
+
+
+def str_option(options: SourceOptions, name: str) -> str | None:
+    value = options.get(name)
+    if value is not None and (not isinstance(value, str) or not value):
+        raise SourceError(f"source option {name} must be a non-empty string")
+    return value
+
+
+def no_other_options(kind: str, options: SourceOptions, allowed: set[str]) -> None:
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise SourceError(f"unknown {kind} source option(s): {', '.join(unknown)}")

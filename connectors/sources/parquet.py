@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from connectors.errors import SourceError
-from connectors.sources.base import SourceOptions
+from connectors.sources.base import SourceOptions, int_option, no_other_options
 
 KIND = "parquet"
 DEFAULT_BATCH_ROWS = 65_536
@@ -29,7 +29,9 @@ class ParquetSource:
         self._path = path
         self._batch_rows = batch_rows
         try:
-            self._schema = pq.read_schema(path)
+            meta = pq.read_metadata(path)
+            self._schema = meta.schema.to_arrow_schema()
+            self.row_count: int | None = meta.num_rows
         except (pa.ArrowInvalid, OSError) as exc:
             raise SourceError(f"{path}: unreadable Parquet ({exc})") from None
 
@@ -46,10 +48,7 @@ class ParquetSource:
 
 
 def open_parquet(location: str, options: SourceOptions) -> ParquetSource:
-    rows = options.get("batch_rows", DEFAULT_BATCH_ROWS)
-    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
-        raise SourceError("source option batch_rows must be a positive integer")
-    unknown = sorted(set(options) - {"batch_rows"})
-    if unknown:
-        raise SourceError(f"unknown {KIND} source option(s): {', '.join(unknown)}")
-    return ParquetSource(Path(location), batch_rows=rows)
+    no_other_options(KIND, options, {"batch_rows"})
+    return ParquetSource(
+        Path(location), batch_rows=int_option(options, "batch_rows", DEFAULT_BATCH_ROWS)
+    )

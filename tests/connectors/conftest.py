@@ -18,7 +18,8 @@ KEY = "k" * 32
 
 
 @pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BEACON_CONNECT_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("SAFE_HARBOUR_PSEUDONYM_KEY", KEY)
     monkeypatch.setenv("BEACON_CLIENT_SECRET", CLIENT_SECRET)
 

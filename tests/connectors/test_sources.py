@@ -29,20 +29,27 @@ from tests.connectors.conftest import write_profile
 def test_unknown_kind_is_a_clear_error_naming_the_known_kinds(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as caught:
         open_source("excel", tmp_path / "cases.xlsx")
-    assert str(caught.value) == "unknown source kind 'excel' (known: csv, parquet)"
+    assert str(caught.value) == (
+        "unknown source kind 'excel' (known: csv, jsonl, parquet, sql, tsv, xlsx)"
+    )
 
 
 def test_unknown_suffix_points_at_source_kind(tmp_path: Path) -> None:
-    with pytest.raises(SourceError, match=r"unsupported source format '\.xlsx'.*source\.kind"):
-        kind_for_path(tmp_path / "cases.xlsx")
+    with pytest.raises(SourceError, match=r"unsupported source format '\.dbf'.*source\.kind"):
+        kind_for_path(tmp_path / "cases.dbf")
 
 
 def test_builtin_kinds_and_suffixes() -> None:
-    assert source_kinds() == ["csv", "parquet"]
-    assert [kind_for_path(p) for p in ("a.csv", "b.PARQUET", "c.pq")] == [
+    assert source_kinds() == ["csv", "jsonl", "parquet", "sql", "tsv", "xlsx"]
+    names = ("a.csv", "b.PARQUET", "c.pq", "d.tsv", "e.xlsx", "f.jsonl", "g.ndjson")
+    assert [kind_for_path(p) for p in names] == [
         "csv",
         "parquet",
         "parquet",
+        "tsv",
+        "xlsx",
+        "jsonl",
+        "jsonl",
     ]
 
 

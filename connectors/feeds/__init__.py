@@ -1,0 +1,1 @@
+"""Open-source media channel: RSS/Atom feeds to ``open_source_items`` rows (connectors.feeds)."""
