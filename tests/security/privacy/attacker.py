@@ -38,6 +38,7 @@ ORGS = {  # slug → (sector, roles)
     "victim-ngo": ("ngo", ["uploader"]),
     "other-ngo": ("ngo", ["uploader"]),
     "attacker-ngo": ("ngo", ["uploader", "analyst"]),
+    "attacker-uni": ("academic", ["analyst"]),  # holds a DP grant where a module adds one
     "beacon-ops": ("public", ["governance"]),
 }
 TYPES = (
@@ -62,6 +63,9 @@ Params = Sequence[tuple[str, str]]
 # are not merged yet. Strict: once they are, a passing attack test fails until this is removed.
 SUCCEEDS_WITHOUT_PROTECTIONS = pytest.mark.xfail(
     strict=True, reason="the attack succeeds until the view protections are merged"
+)
+SUCCEEDS_WITHOUT_DP = pytest.mark.xfail(
+    strict=True, reason="the attack succeeds until DP mode and budgets (privacy-dp) are merged"
 )
 
 
@@ -239,5 +243,5 @@ class Live:
         query = list(params) + ([("as_of", as_of)] if as_of else [])
         return httpx.get(self.url + VIEW, params=query, headers=self.auth[who], timeout=60)
 
-    def ask(self, params: Params, *, as_of: str | None = None) -> Answer:
-        return Answer.of(self.get(params, as_of=as_of))
+    def ask(self, params: Params, *, who: str = "attacker-ngo", as_of: str | None = None) -> Answer:
+        return Answer.of(self.get(params, who=who, as_of=as_of))

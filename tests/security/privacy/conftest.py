@@ -26,6 +26,7 @@ from gateway.migrations import upgrade_schema
 from gateway.serving import serve_in_thread
 from gateway.settings import Settings
 from tests.e2e.helpers import bearer
+from tests.fixtures.opa import run_opa
 from tests.security.privacy.attacker import ORGS, Live
 
 REPO = Path(__file__).resolve().parents[3]
@@ -43,19 +44,34 @@ def policy_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def policy_dir() -> Path:
+    """The policies the gateway (and OPA) serve; a module may serve a copy with extra grants."""
+    return REPO / "policies"
+
+
+@pytest.fixture
 def live_settings(
-    tmp_path: Path, policy_backend: str, privacy_overrides: dict[str, Any], request: Any
-) -> Settings:
+    tmp_path: Path,
+    policy_backend: str,
+    policy_dir: Path,
+    privacy_overrides: dict[str, Any],
+    request: Any,
+) -> Iterator[Settings]:
     s = Settings(data_dir=tmp_path / "var", contracts_dir=REPO / "contracts", log_json=True)
     s.database.url = SecretStr(f"sqlite:///{tmp_path / 'beacon.db'}")
     s.store.uri = str(tmp_path / "store")
-    s.policy.policy_dir = REPO / "policies"
+    s.policy.policy_dir = policy_dir
     s.ingest.validator = "arrow"
-    if policy_backend == "opa":
-        s.policy.backend = "opa"
-        s.policy.opa_url = request.getfixturevalue("opa_server")
     apply_privacy(s, privacy_overrides)
-    return s
+    if policy_backend == "embedded":
+        yield s
+    elif policy_dir == REPO / "policies":
+        s.policy.backend, s.policy.opa_url = "opa", request.getfixturevalue("opa_server")
+        yield s
+    else:  # the session's OPA serves the repository's policies: run one on the copy
+        with run_opa(request.getfixturevalue("opa_binary"), policy_dir) as url:
+            s.policy.backend, s.policy.opa_url = "opa", url
+            yield s
 
 
 def apply_privacy(settings: Settings, overrides: dict[str, Any]) -> None:
