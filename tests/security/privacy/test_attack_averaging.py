@@ -79,6 +79,7 @@ def test_averaging_is_stopped_by_the_allowance(live: Live) -> None:
     m = len(estimates)
     mean = (2 * direct + sum(estimates)) / (m + 2)  # inverse-variance weights: V and 2V
     half_width = 1.96 * math.sqrt(2 * variance / (m + 2))
+    print(f"averaging: {m} pairs, mean {mean:.2f} (true {TRUE_COUNT}), half-width {half_width:.2f}")
     assert half_width > EXACT_HALF_WIDTH, (m, mean, half_width)
     assert refused is not None
     assert_problem(refused, 429, "query-allowance-exhausted")

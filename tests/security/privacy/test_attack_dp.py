@@ -94,6 +94,7 @@ def test_repeated_dp_answers_run_out_before_the_mean_is_exact(live: Live) -> Non
     mean = sum(values) / m
     # independent answers: the mean's half-width is sqrt(sum h_i^2) / m
     half_width = math.sqrt(sum(h * h for h in widths)) / m
+    print(f"dp: {m} answers, mean {mean:.2f} (true 14), 95 % half-width {half_width:.2f}")
     assert half_width > EXACT_HALF_WIDTH, (m, mean, half_width)
     assert m <= BUDGET / EPSILON
     assert refused is not None
