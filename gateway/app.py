@@ -27,6 +27,7 @@ def build_providers(settings: Settings) -> Providers:
     from gateway.audit.deps import AUDIT_LOG
     from gateway.audit.service import AuditLog
     from gateway.auth.deps import ACCOUNT_SERVICE, TOKEN_SERVICE
+    from gateway.auth.keys import load_signing_key
     from gateway.auth.service import AccountService
     from gateway.auth.tokens import TokenService
     from gateway.contracts.registry import ContractRegistry
@@ -68,7 +69,15 @@ def build_providers(settings: Settings) -> Providers:
             store=store, contracts=contracts, audit=audit, settings=settings.privacy
         )
         providers.add(RELEASE_SERVICE, releases)
-        views = ViewService(views=registry, store=store, policy=policy, audit=audit)
+        views = ViewService(
+            views=registry,
+            store=store,
+            policy=policy,
+            audit=audit,
+            receipt_key=load_signing_key(settings),  # the gateway's key (auth.signing_key_path)
+            privacy=settings.privacy,
+            contracts=contracts,
+        )
         providers.add(VIEW_SERVICE, views, close=views.close)
         probes = {"database": ping_database(engine), "store": store.ping, "policy": policy.ping}
         providers.add(READINESS, Readiness(probes))

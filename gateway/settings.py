@@ -59,6 +59,9 @@ class PrivacySettings(BaseModel):
     release_min_rows: int = Field(default=10, ge=1)
     release_min_orgs: int = Field(default=2, ge=1)
     release_every: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,4}[mhdw]$")  # "7d"
+    # Distinct record sets (canonical scopes) one organisation may ask of one release; repeats
+    # are free. Bounds averaging attacks on the consistent cell-key noise.
+    scope_allowance: int = Field(default=2000, ge=1)
 
 
 class Settings(BaseSettings):

@@ -6,7 +6,7 @@ it (exported as JSON Schema for editors and the governance UI), they do not chan
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from pydantic import Field, model_validator
 
@@ -20,6 +20,32 @@ OrgSlug = Annotated[str, Field(pattern=ORG_SLUG.pattern)]
 DimName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
 
+Fraction = Annotated[float, Field(gt=0, le=1, strict=False)]
+Epsilon = Annotated[float, Field(gt=0, strict=False, allow_inf_nan=False)]
+
+
+class Dominance(Document):
+    """The (n, k) rule: the top ``n`` records may hold at most ``share`` of a cell's sum."""
+
+    n: Annotated[int, Field(ge=1)] = 2
+    share: Fraction = 0.85
+
+
+class DpGrant(Document):
+    """Differential privacy: ε per query and the total ε per (org, purpose, dataset, release)."""
+
+    epsilon: Epsilon | None = None
+    budget: Epsilon | None = None
+    purpose: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class Embargo(Document):
+    """Hold back records younger than ``days`` from queries on the fine dimensions ``dims``."""
+
+    days: Annotated[int, Field(ge=1)] | None = None
+    dims: list[DimName] = Field(default_factory=list)
+
+
 class Grant(Document):
     """One entitlement: an organisation (or every organisation of a sector) may read a view."""
 
@@ -31,12 +57,24 @@ class Grant(Document):
     row_filter: dict[DimName, list[str]] = Field(default_factory=dict)
     geo_resolution: GeoLevel | None = None
     time_grain: TimeGrain | None = None
-    dp_epsilon: Annotated[float, Field(gt=0, strict=False)] | None = None
+    mode: Literal["cellkey", "suppression", "dp"] = "cellkey"
+    min_contributors: Annotated[int, Field(ge=1)] = 2
+    dominance: Dominance = Field(default_factory=Dominance)
+    dp: DpGrant | None = None
+    embargo: Embargo | None = None
 
     @model_validator(mode="after")
     def _one_grantee(self) -> Grant:
         if (self.org is None) == (self.sector is None):
             raise ValueError("a grant names exactly one of org or sector")
+        return self
+
+    @model_validator(mode="after")
+    def _dp_has_epsilon(self) -> Grant:
+        if self.mode == "dp" and (self.dp is None or self.dp.epsilon is None):
+            raise ValueError("a grant in mode dp sets dp.epsilon")
+        if self.mode != "dp" and self.dp is not None:
+            raise ValueError("dp settings need mode dp")
         return self
 
 

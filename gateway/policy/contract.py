@@ -14,7 +14,7 @@ import json
 import math
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -85,6 +85,15 @@ def _whole_number(value: object) -> object:
     return value
 
 
+def _optional_days(value: object) -> object:
+    if value is None:
+        return None
+    days = _whole_number(value)
+    if not isinstance(days, int) or days < 1:
+        raise ValueError("days must be a positive whole number")
+    return days
+
+
 def _epsilon(value: object) -> object:
     if value is None:
         return None
@@ -96,8 +105,39 @@ def _epsilon(value: object) -> object:
     return eps
 
 
+Mode = Literal["cellkey", "suppression", "dp"]
+"""How an answer is protected: cell-key noise (default), suppression (+ audit), or DP."""
+
+
 class DpObligation(_Strict):
+    """DP parameters: ε per query, the total ε per (org, purpose, dataset, release), a purpose."""
+
     epsilon: Annotated[float | None, BeforeValidator(_epsilon)]
+    budget: Annotated[float | None, BeforeValidator(_epsilon)]
+    purpose: Annotated[str, Field(min_length=1)]
+
+
+def _share(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a number is required")
+    share = float(value)
+    if not math.isfinite(share) or not 0 < share <= 1:
+        raise ValueError("share must be in (0, 1]")
+    return share
+
+
+class DominanceObligation(_Strict):
+    """The (n, k) rule: the top ``n`` contributions may hold at most ``share`` of a sum."""
+
+    n: Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]
+    share: Annotated[float, BeforeValidator(_share)]
+
+
+class EmbargoObligation(_Strict):
+    """Records younger than ``days`` are held back from queries touching ``dims`` (fine cells)."""
+
+    days: Annotated[int | None, BeforeValidator(_optional_days)]
+    dims: tuple[str, ...]
 
 
 class Obligations(_Strict):
@@ -109,7 +149,11 @@ class Obligations(_Strict):
     row_filter: dict[str, tuple[str, ...]]
     geo_resolution: str | None
     time_grain: str | None
+    mode: Mode
+    min_contributors: Annotated[int, BeforeValidator(_whole_number), Field(ge=1)]
+    dominance: DominanceObligation
     dp: DpObligation
+    embargo: EmbargoObligation
 
     @property
     def dp_epsilon(self) -> float | None:
@@ -129,7 +173,12 @@ class Obligations(_Strict):
             "row_filter": sorted(self.row_filter),
             "geo_resolution": self.geo_resolution,
             "time_grain": self.time_grain,
+            "mode": self.mode,
+            "min_contributors": self.min_contributors,
+            "dominance": {"n": self.dominance.n, "share": self.dominance.share},
             "dp_epsilon": self.dp.epsilon,
+            "dp_purpose": self.dp.purpose,
+            "embargo_days": self.embargo.days,
         }
 
 

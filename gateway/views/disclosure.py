@@ -7,14 +7,22 @@ finer one (summing the visible breakdown of a hidden cell). Pure functions over 
 The pattern for a set of dimensions is computed over the whole lattice of its sub-queries,
 coarse to fine, so it is the same whichever query asks for it:
 
-1. primary: a cell whose count is below ``k`` is hidden;
+1. primary: a cell whose count is below ``k`` is hidden (with ``orgs``: counts are of the
+   records of organisations other than the caller, and a cell resting on fewer than
+   ``min_orgs`` such organisations is hidden too);
 2. inheritance: a cell whose parent (the same cell with one dimension dropped) is hidden is
    hidden too, so a finer query never re-publishes a hidden cell as a sum of visible parts;
 3. complementary: in every group of cells sharing a published parent, the hidden mass is 0
    or at least ``k`` spread over at least two cells (smallest cells are hidden first);
 4. audit: the hidden cells of a level, constrained by every published coarser cell, must not
    pin down any primary cell exactly (linear algebra on the hidden cells); if one is pinned,
-   more cells are hidden and steps 3-4 repeat.
+   more cells are hidden and steps 3-4 repeat. Connected sets of hidden cells up to
+   ``AUDIT_LIMIT`` are solved exactly (SVD of the constraint matrix). Larger ones are decided
+   by integer certificates: a hidden cell is proved undetermined by a *box* - 2**s hidden
+   cells of its level, two values per dimension, signed (-1)**(sum of picks) - which is an
+   exact null vector of every coarser margin, published or not. A cell without a certificate
+   is treated as determined (conservative), and widening hides the cheapest corners that
+   complete a box around it; so the audit never gives up on a large query.
 """
 
 from __future__ import annotations
@@ -29,8 +37,10 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from gateway.views.certificates import Margin, box_certified, complete_boxes
+
 MAX_DIMS = 4  # the lattice has 2**dims levels
-AUDIT_LIMIT = 400  # largest connected set of hidden cells the exact audit solves
+AUDIT_LIMIT = 400  # largest connected set of hidden cells solved by SVD (else certificates)
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -53,6 +63,13 @@ class _Level:
     counts: FloatArray
     hidden: BoolArray
     known: BoolArray  # visible, or hidden but derivable: usable as a constraint on finer cells
+    primary: int = 0
+
+
+@dataclass(frozen=True)
+class _Orgs:
+    codes: IntArray  # per input row: the organisation's code, -1 for the caller (or unknown)
+    minimum: int
 
 
 def encode_keys(table: pa.Table, dims: list[str]) -> IntArray:
@@ -71,9 +88,23 @@ def encode_keys(table: pa.Table, dims: list[str]) -> IntArray:
     return out
 
 
-def protect_cells(keys: IntArray, counts: npt.ArrayLike, k: int) -> Protection:
-    """Decide which rows of an aggregate (one row per distinct ``keys`` row) to hide."""
+def protect_cells(
+    keys: IntArray,
+    counts: npt.ArrayLike,
+    k: int,
+    *,
+    orgs: npt.ArrayLike | None = None,
+    min_orgs: int = 1,
+) -> Protection:
+    """Decide which rows of an aggregate to hide.
+
+    Rows are cells (one per distinct ``keys`` row) or, with ``orgs``, (cell, organisation)
+    parts: ``counts`` then holds each part's records of *other* organisations (0 for the
+    caller's own part) and ``orgs`` their codes (-1 for the caller), and a cell is primary when
+    its other-organisation count is below ``k`` or it rests on fewer than ``min_orgs`` of them.
+    """
     counts_f = np.asarray(counts, dtype=np.float64)
+    org = None if orgs is None else _Orgs(np.asarray(orgs, dtype=np.int64), min_orgs)
     n, m = keys.shape
     if m > MAX_DIMS:
         raise ValueError(f"at most {MAX_DIMS} dimensions per query")
@@ -83,12 +114,12 @@ def protect_cells(keys: IntArray, counts: npt.ArrayLike, k: int) -> Protection:
     complete = True
     for size in range(m + 1):
         for cols in combinations(range(m), size):
-            levels[cols], level_complete = _protect_level(keys, counts_f, k, cols, levels)
+            levels[cols], level_complete = _protect_level(keys, counts_f, k, cols, levels, org)
             complete = complete and level_complete
     finest = levels[tuple(range(m))]
     hidden = finest.hidden[finest.cell_of_row]
-    primary = int(np.count_nonzero(counts_f < k))
-    return Protection(hidden, primary, int(np.count_nonzero(hidden)) - primary, complete)
+    n_hidden = int(np.count_nonzero(finest.hidden))
+    return Protection(hidden, finest.primary, n_hidden - finest.primary, complete)
 
 
 def _protect_level(
@@ -97,15 +128,21 @@ def _protect_level(
     k: int,
     cols: tuple[int, ...],
     done: dict[tuple[int, ...], _Level],
+    orgs: _Orgs | None = None,
 ) -> tuple[_Level, bool]:
     cell_of_row, n_cells = _cells(keys, cols)
     cell_counts: FloatArray = np.bincount(cell_of_row, weights=counts, minlength=n_cells).astype(
         np.float64
     )
     primary = cell_counts < k
+    if orgs is not None:
+        primary |= _distinct_orgs(cell_of_row, n_cells, orgs.codes) < orgs.minimum
+    codes = np.zeros((n_cells, len(cols)), dtype=np.int64)
+    codes[cell_of_row] = keys[:, list(cols)]
     hidden = primary.copy()
     parents: list[tuple[_Level, IntArray]] = []
     coarser: list[tuple[_Level, IntArray]] = []
+    margins: list[Margin] = []
     for size in range(len(cols)):
         for sub in combinations(cols, size):
             level = done[sub]
@@ -117,13 +154,32 @@ def _protect_level(
                 coarser.append((level, mapping))
             else:
                 coarser.append((_irredundant(level, sub, cols, done), mapping))
+            where = tuple(cols.index(c) for c in sub)
+            margins.append(Margin(where, coarser[-1][0].known, mapping))
     while True:
         _complement(hidden, cell_counts, parents, k)
-        determined, complete = _audit(hidden, coarser)
+        determined, uncertain = _audit(hidden, coarser, codes, margins)
         pinned = determined & primary
-        if not pinned.any() or not _widen(hidden, cell_counts, np.flatnonzero(pinned), coarser):
+        if not pinned.any():
             break
-    return _Level(cell_of_row, cell_counts, hidden, ~hidden | determined), complete
+        widened = _widen(hidden, cell_counts, np.flatnonzero(pinned & ~uncertain), coarser)
+        boxed = complete_boxes(hidden, cell_counts, codes, np.flatnonzero(pinned & uncertain))
+        if not (widened or boxed):
+            break
+    complete = not pinned.any()
+    level = _Level(cell_of_row, cell_counts, hidden, ~hidden | determined)
+    level.primary = int(np.count_nonzero(primary))
+    return level, complete
+
+
+def _distinct_orgs(cell_of_row: IntArray, n_cells: int, codes: IntArray) -> IntArray:
+    """Per cell, how many distinct organisations (codes >= 0) have rows in it."""
+    mine = codes >= 0
+    if not mine.any():
+        return np.zeros(n_cells, dtype=np.int64)
+    width = int(codes.max()) + 1
+    pairs = np.unique(cell_of_row[mine] * width + codes[mine])
+    return np.bincount(pairs // width, minlength=n_cells).astype(np.int64)
 
 
 def _irredundant(
@@ -187,12 +243,22 @@ def _complement(
             changed = True
 
 
-def _audit(hidden: BoolArray, coarser: list[tuple[_Level, IntArray]]) -> tuple[BoolArray, bool]:
-    """Hidden cells whose exact value follows from the published coarser cells."""
+def _audit(
+    hidden: BoolArray,
+    coarser: list[tuple[_Level, IntArray]],
+    codes: IntArray,
+    margins: list[Margin],
+) -> tuple[BoolArray, BoolArray]:
+    """Hidden cells whose exact value may follow from the published coarser cells.
+
+    Returns ``(determined, uncertain)``: ``uncertain`` marks cells of large systems that have
+    no box certificate (counted as determined, to be widened by completing a box).
+    """
     determined = np.zeros(hidden.size, dtype=bool)
+    uncertain = np.zeros(hidden.size, dtype=bool)
     unknown = np.flatnonzero(hidden)
     if unknown.size == 0:
-        return determined, True
+        return determined, uncertain
     rows: list[IntArray] = []
     cols: list[IntArray] = []
     offset = 0
@@ -205,7 +271,7 @@ def _audit(hidden: BoolArray, coarser: list[tuple[_Level, IntArray]]) -> tuple[B
     row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     if row.size == 0:
-        return determined, True
+        return determined, uncertain
     _, row = np.unique(row, return_inverse=True)
     row = row.reshape(-1)
     n_rows = int(row.max()) + 1
@@ -218,22 +284,23 @@ def _audit(hidden: BoolArray, coarser: list[tuple[_Level, IntArray]]) -> tuple[B
     )
     _, labels = connected_components(edges, directed=False)
     component = labels[: unknown.size]
-    complete = True
-    for label in np.unique(component):
+    constrained = np.zeros(unknown.size, dtype=bool)
+    constrained[col] = True
+    for label in np.unique(component[constrained]):
         members = np.flatnonzero(component == label)
         if members.size > AUDIT_LIMIT:
-            complete = False
+            proved = box_certified(unknown[members], hidden, codes, margins)
+            determined[unknown[members[~proved]]] = True
+            uncertain[unknown[members[~proved]]] = True
             continue
         sub = matrix[:, members].toarray()
         sub = sub[sub.any(axis=1)]
-        if sub.shape[0] == 0:
-            continue
         _, singular, vt = np.linalg.svd(sub)
         rank = int(np.count_nonzero(singular > 1e-9 * max(1.0, float(singular[0]))))
         null = vt[rank:]
         pinned = np.all(np.abs(null) < 1e-9, axis=0) if null.size else np.ones(members.size, bool)
         determined[unknown[members[pinned]]] = True
-    return determined, complete
+    return determined, uncertain
 
 
 def _widen(

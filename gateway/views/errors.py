@@ -26,3 +26,19 @@ class InvalidViewDefinitionError(BeaconError):
     type = TYPE_BASE + "invalid-view-definition"
     title = "Invalid view definition"
     status = 500
+
+
+class RecordKeysMissingError(BeaconError):
+    """Rows without ``_record_key``/``_org`` (written before those columns): fail closed."""
+
+    type = TYPE_BASE + "record-keys-missing"
+    title = "Release has records without record keys"
+    status = 409
+
+
+class QueryAllowanceExhaustedError(BeaconError):
+    """The caller's organisation asked for too many distinct record sets of this release."""
+
+    type = TYPE_BASE + "query-allowance-exhausted"
+    title = "Query allowance exhausted"
+    status = 429

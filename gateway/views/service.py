@@ -2,21 +2,29 @@
 
 Defends against reading what the policy does not grant (every request asks the policy engine
 and fails closed when it cannot answer), against row-level or identifier output (only
-aggregates of validated dimensions leave), and against small-cell disclosure (see
-``disclosure``). Each request writes ONE audit event (``view.query`` or ``view.list``) with the
-decision id(s), policy revision and reasons; names, counts and codes, never cell values.
+aggregates of validated dimensions leave), and against small-cell, padding, one-organisation,
+dominance and differencing disclosure: per grant ``mode``, cell-key answers (``answer``) or
+suppression with an exact audit (``suppression``), every answer from the chosen release only,
+a per-(org, release) query-variety allowance (``allowance``) and a signed privacy receipt
+(``receipt``). Each request writes ONE audit event (``view.query`` or ``view.list``) with the
+decision id(s), policy revision and reasons; names, counts and codes, never cell values. The
+allowance row of a query commits in the same transaction as its audit event.
+
+Extension points: ``base_filter`` (the harm/embargo hook, ``gateway/privacy/harm.py:
+base_filter(view, contract, obligations, *, now)``) gives SQL predicates applied at the base of
+every view query, in every mode; ``mode: dp`` answers 403 ``obligation_unenforceable:dp``
+until the DP answer (``gateway/views/dp_answer.py``) is wired in ``_answer``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import structlog
 
 from gateway.audit.events import AuditRecord, DecisionFacts, Outcome, ViewQueried, ViewsListed
@@ -29,23 +37,36 @@ from gateway.policy.port import (
     Resource,
 )
 from gateway.releases.service import SessionReleases, release_to_read
+from gateway.settings import PrivacySettings
+from gateway.views.allowance import charge_scope
+from gateway.views.answer import CellStats, cellkey_answer, summed_columns
 from gateway.views.definitions import ViewRegistry
-from gateway.views.disclosure import MAX_DIMS, encode_keys, protect_cells
-from gateway.views.errors import InvalidViewQueryError, UnknownDimensionError
+from gateway.views.disclosure import MAX_DIMS
+from gateway.views.domains import ViewDomains, cells_not_shown, periods
+from gateway.views.errors import (
+    InvalidViewQueryError,
+    QueryAllowanceExhaustedError,
+    UnknownDimensionError,
+)
 from gateway.views.model import GEO_LEVELS, TIME_LEVELS, ViewDefinition
-from gateway.views.repository import HIDDEN
+from gateway.views.receipt import build_receipt
+from gateway.views.repository import Predicate
+from gateway.views.suppression import suppressed_answer
 
 if TYPE_CHECKING:
+    from joserfc.jwk import Key
     from sqlmodel import Session
 
     from gateway.audit.service import AuditLog
     from gateway.auth.principal import Principal
+    from gateway.contracts.registry import ContractRegistry
     from gateway.policy.port import PolicyEngine
     from gateway.releases.models import Release
     from gateway.store.delta import DeltaStore
 
 log = structlog.get_logger(__name__)
 _REASON_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}(:[a-z0-9_]{1,64})?$")
+BaseFilter = Callable[..., Sequence[Predicate]]  # (view, contract, obligations, *, now)
 
 
 @dataclass(frozen=True)
@@ -54,19 +75,51 @@ class ViewResult:
     group_by: tuple[str, ...]
     filters: dict[str, tuple[str, ...]]
     min_k: int
-    suppressed_cells: int
+    min_contributors: int
+    mode: str
+    cells_not_shown: int | None  # public domain product - released rows (None: not public)
     table: pa.Table
     generated_at: datetime
     release: str | None = None  # the release id the answer was computed from
+    receipt: str = ""  # compact JWS over ``receipt_claims``
+    receipt_claims: dict[str, Any] = field(default_factory=dict)
+    hidden: int = 0  # non-empty cells not released: the audit trail's, never the caller's
+
+
+@dataclass(frozen=True)
+class _Query:
+    """One allowed query, as the answer pipeline needs it."""
+
+    principal: Principal
+    view: ViewDefinition
+    group_by: tuple[str, ...]
+    filters: dict[str, tuple[str, ...]]
+    decision: Decision
+    obligations: Obligations
+    release: Release
 
 
 class ViewService:
     """Views use cases; one instance per process, a DB session per call (for its audit event)."""
 
     def __init__(
-        self, *, views: ViewRegistry, store: DeltaStore, policy: PolicyEngine, audit: AuditLog
+        self,
+        *,
+        views: ViewRegistry,
+        store: DeltaStore,
+        policy: PolicyEngine,
+        audit: AuditLog,
+        receipt_key: Key,
+        privacy: PrivacySettings | None = None,
+        contracts: ContractRegistry | None = None,
+        base_filter: BaseFilter | None = None,
     ) -> None:
         self.views, self.store, self.policy, self.audit = views, store, policy, audit
+        self.receipt_key = receipt_key
+        self.privacy = privacy or PrivacySettings()
+        self.contracts = contracts
+        self.base_filter = base_filter
+        self._domains = {v.name: ViewDomains.of(v, contracts) for v in views.all()}
 
     def close(self) -> None:
         self.views.close()
@@ -134,7 +187,13 @@ class ViewService:
             raise PolicyDeniedError(reasons or ("denied",))
         try:
             release = release_to_read(SessionReleases(session), view.dataset, as_of)
-            result = self._run(view, group, wanted, decision.obligations, release)
+            query = _Query(principal, view, group, wanted, decision, decision.obligations, release)
+            result = self._run(session, query)
+        except QueryAllowanceExhaustedError:
+            session.rollback()
+            update = {"outcome": Outcome.DENY, "reasons": ["query_allowance_exhausted"]}
+            self._write(session, event.model_copy(update={**update, "decision": facts}))
+            raise
         except Exception:  # an allowed query that failed is on the trail too
             session.rollback()
             self._write(session, event.model_copy(update={"decision": facts}))
@@ -143,11 +202,11 @@ class ViewService:
             "outcome": Outcome.ALLOW,
             "k": result.min_k,
             "rows": result.table.num_rows,
-            "suppressed": result.suppressed_cells,
+            "suppressed": result.hidden,
             "release": release.id,
             "decision": facts,
         }
-        self._write(session, event.model_copy(update=allowed))
+        self._write(session, event.model_copy(update=allowed))  # commits the scope row too
         return result
 
     def _listed(
@@ -175,41 +234,85 @@ class ViewService:
         self.audit.append(session, event)
         session.commit()
 
-    def _run(
-        self,
-        view: ViewDefinition,
-        group_by: tuple[str, ...],
-        filters: dict[str, tuple[str, ...]],
-        obligations: Obligations,
-        release: Release,
-    ) -> ViewResult:
+    def _run(self, session: Session, q: _Query) -> ViewResult:
+        view, obligations = q.view, q.obligations
         k = max(view.default_k, obligations.min_k)
         measures = [m for m in view.measures if m not in obligations.suppressed_columns]
-        dims = list(dict.fromkeys([*group_by, *filters]))
-        source = self.store.dataset(view.dataset, version=release.delta_version)
-        table, suppressed = _empty(group_by, measures), 0
+        summed = summed_columns(view, measures)
+        source = self.store.dataset(view.dataset, version=q.release.delta_version)
+        table, hidden, withheld = _empty(q.group_by, measures), 0, 0
+        stats = CellStats.empty()
+        domains: dict[str, tuple[str, ...] | None] = {}
         if source is not None:
+            base = self._base(view, obligations)
             engine = self.views.engine
-            cube = engine.cube(source, view, dims, obligations.row_filter)
-            counts = cube.column(view.count_measure).to_numpy(zero_copy_only=False)
-            protection = protect_cells(encode_keys(cube, dims), counts, k)
-            if not protection.audit_complete:
-                log.warning("views.audit_incomplete", view=view.name, dims=dims)
-            cube = cube.append_column(HIDDEN, pa.array(protection.hidden, pa.bool_()))
-            out = engine.roll_up(cube, group_by, measures, filters)
-            hidden = pc.fill_null(out.column(HIDDEN), True)
-            suppressed = int(pc.sum(hidden.cast(pa.int64())).as_py() or 0)
-            table = out.filter(pc.invert(hidden)).drop_columns([HIDDEN])
+            cells = engine.cells(
+                source, view, group_by=q.group_by, filters=q.filters,
+                row_filter=obligations.row_filter, caller=q.principal.org, summed=summed,
+                base_filter=base,
+            )  # fmt: skip
+            stats = CellStats.of(cells)
+            if obligations.mode == "suppression":
+                done = suppressed_answer(
+                    engine, source, view, group_by=q.group_by, filters=q.filters,
+                    obligations=obligations, k=k, caller=q.principal.org, cells=cells,
+                    measures=measures, summed=summed, base_filter=base,
+                )  # fmt: skip
+                table, hidden, withheld = done.table, done.hidden, done.sums_withheld
+            else:
+                ans = cellkey_answer(
+                    cells, group_by=q.group_by, measures=measures, summed=summed, stats=stats,
+                    k=k, p=obligations.min_contributors, dominance=obligations.dominance,
+                )  # fmt: skip
+                table, hidden, withheld = ans.table, ans.hidden, ans.sums_withheld
+            domains = self._query_domains(source, view, q.group_by)
+        charge_scope(
+            session, org=q.principal.org, release_id=q.release.id,
+            scope_hash=stats.scope_hash(), allowance=self.privacy.scope_allowance,
+        )  # fmt: skip
+        optional = self._domains[view.name].optional
+        not_shown = cells_not_shown(q.group_by, q.filters, domains, optional, table.num_rows)
+        now = datetime.now(UTC)
+        jws, claims = build_receipt(
+            key=self.receipt_key, view=view, release_id=q.release.id, decision=q.decision,
+            obligations=obligations, k=k, group_by=q.group_by, filters=q.filters, table=table,
+            cells_not_shown=not_shown, sums_withheld=withheld, issued_at=now,
+        )  # fmt: skip
         return ViewResult(
             view=view.name,
-            group_by=group_by,
-            filters=filters,
+            group_by=q.group_by,
+            filters=q.filters,
             min_k=k,
-            suppressed_cells=suppressed,
+            min_contributors=obligations.min_contributors,
+            mode=obligations.mode,
+            cells_not_shown=not_shown,
             table=table,
-            generated_at=datetime.now(UTC),
-            release=release.id,
+            generated_at=now,
+            release=q.release.id,
+            receipt=jws,
+            receipt_claims=claims,
+            hidden=hidden,
         )
+
+    def _base(self, view: ViewDefinition, obligations: Obligations) -> Sequence[Predicate]:
+        """The harm/embargo predicates (none until ``gateway.privacy.harm`` is wired)."""
+        if self.base_filter is None:
+            return ()
+        contract = self.contracts.get(view.dataset) if self.contracts is not None else None
+        return self.base_filter(view, contract, obligations, now=datetime.now(UTC))
+
+    def _query_domains(
+        self, source: Any, view: ViewDefinition, group_by: Sequence[str]
+    ) -> dict[str, tuple[str, ...] | None]:
+        out: dict[str, tuple[str, ...] | None] = {}
+        for d in group_by:
+            dim = view.dimensions[d]
+            if dim.kind == "time":
+                lo, hi = self.views.engine.span(source, dim.sql)
+                out[d] = periods(dim.level, lo, hi)
+            else:
+                out[d] = self._domains[view.name].values.get(d)
+        return out
 
 
 def _input(
@@ -252,7 +355,7 @@ def _obligation_denials(
     reasons = [f"dimension_not_permitted:{d}" for d in dims if not _dim_ok(view, d, obligations)]
     if any(key not in view.dimensions for key in obligations.row_filter):
         reasons.append("obligation_unenforceable:row_filter")
-    if obligations.dp_epsilon is not None:
+    if obligations.mode == "dp" or obligations.dp_epsilon is not None:
         reasons.append("obligation_unenforceable:dp")
     return tuple(reasons)
 

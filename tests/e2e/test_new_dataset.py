@@ -101,7 +101,6 @@ GRANT = {
             "row_filter": {},
             "geo_resolution": "country",
             "time_grain": "year",
-            "dp_epsilon": None,
         }
     ],
 }

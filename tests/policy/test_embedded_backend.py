@@ -64,7 +64,8 @@ def test_reload_after_grants_change(policy_copy: Path) -> None:
             "row_filter": {},
             "geo_resolution": "country",
             "time_grain": None,
-            "dp_epsilon": 1.0,
+            "mode": "dp",
+            "dp": {"epsilon": 1.0, "budget": 3.0},
         }
     )
     grants_file.write_text(json.dumps(grants))
@@ -74,6 +75,7 @@ def test_reload_after_grants_change(policy_copy: Path) -> None:
     assert decision.allow
     assert decision.obligations is not None
     assert (decision.obligations.min_k, decision.obligations.dp_epsilon) == (25, 1.0)
+    assert (decision.obligations.mode, decision.obligations.dp.budget) == ("dp", 3.0)
 
 
 def test_reload_is_throttled(policy_copy: Path) -> None:

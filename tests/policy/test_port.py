@@ -12,7 +12,9 @@ from pydantic import ValidationError
 from gateway.policy.port import (
     MALFORMED_DECISION,
     Decision,
+    DominanceObligation,
     DpObligation,
+    EmbargoObligation,
     Obligations,
     PolicyInput,
     Resource,
@@ -30,7 +32,11 @@ GOOD: dict[str, Any] = {
         "row_filter": {"country": ["GB"]},
         "geo_resolution": "admin1",
         "time_grain": None,
-        "dp": {"epsilon": 0.5},
+        "mode": "cellkey",
+        "min_contributors": 2,
+        "dominance": {"n": 2, "share": 0.85},
+        "dp": {"epsilon": 0.5, "budget": 5.0, "purpose": "casework"},
+        "embargo": {"days": 30, "dims": ["admin1", "h3_cell"]},
     },
 }
 
@@ -79,10 +85,30 @@ _DELETE = object()
         _with(("obligations", "geo_resolution"), 3),
         _with(("obligations", "time_grain"), _DELETE),
         _with(("obligations", "dp"), {}),
-        _with(("obligations", "dp"), {"epsilon": "1"}),
-        _with(("obligations", "dp"), {"epsilon": True}),
-        _with(("obligations", "dp"), {"epsilon": 0}),
+        _with(("obligations", "dp"), {"epsilon": "1", "budget": None, "purpose": "p"}),
+        _with(("obligations", "dp"), {"epsilon": True, "budget": None, "purpose": "p"}),
+        _with(("obligations", "dp"), {"epsilon": 0, "budget": None, "purpose": "p"}),
+        _with(("obligations", "dp"), {"epsilon": 1, "budget": -1, "purpose": "p"}),
+        _with(("obligations", "dp"), {"epsilon": 1, "budget": None, "purpose": ""}),
+        _with(("obligations", "dp"), {"epsilon": 1, "budget": None}),
+        _with(("obligations", "dp"), {"epsilon": 1}),
         _with(("obligations", "dp"), None),
+        _with(("obligations", "mode"), _DELETE),
+        _with(("obligations", "mode"), "noise"),
+        _with(("obligations", "mode"), None),
+        _with(("obligations", "min_contributors"), _DELETE),
+        _with(("obligations", "min_contributors"), 0),
+        _with(("obligations", "min_contributors"), "2"),
+        _with(("obligations", "dominance"), _DELETE),
+        _with(("obligations", "dominance"), {"n": 2}),
+        _with(("obligations", "dominance"), {"n": 0, "share": 0.85}),
+        _with(("obligations", "dominance"), {"n": 2, "share": 1.5}),
+        _with(("obligations", "dominance"), {"n": 2, "share": 0}),
+        _with(("obligations", "embargo"), _DELETE),
+        _with(("obligations", "embargo"), {"days": 30}),
+        _with(("obligations", "embargo"), {"days": 0, "dims": []}),
+        _with(("obligations", "embargo"), {"days": "30", "dims": []}),
+        _with(("obligations", "embargo"), {"days": 30, "dims": "admin1"}),
     ],
 )
 def test_malformed_results_deny(result: object) -> None:
@@ -106,7 +132,11 @@ def test_well_formed_allow() -> None:
             row_filter={"country": ("GB",)},
             geo_resolution="admin1",
             time_grain=None,
-            dp=DpObligation(epsilon=0.5),
+            mode="cellkey",
+            min_contributors=2,
+            dominance=DominanceObligation(n=2, share=0.85),
+            dp=DpObligation(epsilon=0.5, budget=5.0, purpose="casework"),
+            embargo=EmbargoObligation(days=30, dims=("admin1", "h3_cell")),
         ),
     )
     assert decision.as_dict() == GOOD
@@ -115,11 +145,14 @@ def test_well_formed_allow() -> None:
 
 def test_integral_float_k_and_int_epsilon_are_normalised() -> None:
     doc = _with(("obligations", "min_k"), 10.0)
-    doc["obligations"]["dp"] = {"epsilon": 1}
+    doc["obligations"]["dp"] = {"epsilon": 1, "budget": 10, "purpose": "p"}
+    doc["obligations"]["dominance"] = {"n": 2.0, "share": 1}
     decision = Decision.from_result(doc)
     assert decision.obligations is not None
     assert decision.obligations.min_k == 10
     assert isinstance(decision.obligations.dp_epsilon, float)
+    assert isinstance(decision.obligations.dp.budget, float)
+    assert decision.obligations.dominance == DominanceObligation(n=2, share=1.0)
 
 
 @pytest.mark.parametrize("path", ["", "/beacon", "beacon/", "beacon//x", "a.b", "../x", "a/b?x=1"])

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute
 import pytest
 from fastapi import FastAPI, Request
+from joserfc.jwk import ECKey
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -44,6 +46,9 @@ with warnings.catch_warnings():  # starlette nudges towards httpx2; the client i
     from fastapi.testclient import TestClient
 
 REPO = Path(__file__).resolve().parents[2]
+RECEIPT_KEY = ECKey.generate_key("P-256", private=True)
+RECEIPT_KEY.ensure_kid()
+JWKS = {"keys": [RECEIPT_KEY.as_dict(private=False)]}
 
 
 def principal(org: str, sector: str, *roles: str) -> Principal:
@@ -59,6 +64,7 @@ PRINCIPALS = {
     "bank": principal("bank-a", "financial"),
     "business": principal("biz-a", "business"),
     "nra": principal("national-referral-agency", "government"),
+    "ops": principal("beacon-ops", "public", "governance"),  # suppression mode on hotspots
     "uploader": principal("ngo-a", "ngo", "uploader"),
 }
 
@@ -73,10 +79,17 @@ class ViewsApp:
     store: DeltaStore
     engine: Engine
     contracts: ContractRegistry
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
     def use(self, *, policy: Any, store: Any = None) -> None:
         service = ViewService(
-            views=self.registry, store=store or self.store, policy=policy, audit=self.audit
+            views=self.registry,
+            store=store or self.store,
+            policy=policy,
+            audit=self.audit,
+            receipt_key=RECEIPT_KEY,
+            privacy=self.privacy,
+            contracts=self.contracts,
         )
         self.app.dependency_overrides[get_view_service] = lambda: service
 
@@ -183,8 +196,12 @@ def cut_release(views: ViewsApp, dataset: str) -> Release:
 
 
 def publish(views: ViewsApp, dataset: str, table: pa.Table, batch: str = "b1") -> Release:
-    """Commit ``table`` as two partners' batches (halves), then cut a release."""
-    half = table.num_rows // 2
-    append(views.store, dataset, table.slice(0, half), f"{batch}-x", "partner-x")
-    append(views.store, dataset, table.slice(half), f"{batch}-y", "partner-y")
+    """Commit ``table`` as two partners' batches (alternate rows), then cut a release.
+
+    Alternating rows gives every cell of two or more rows both partners' records, so cells
+    can pass the rule of P = 2 contributing organisations."""
+    rows = pa.array(range(table.num_rows), pa.int64())
+    even = pa.compute.equal(pa.compute.bit_wise_and(rows, 1), 0)
+    append(views.store, dataset, table.filter(even), f"{batch}-x", "partner-x")
+    append(views.store, dataset, table.filter(pa.compute.invert(even)), f"{batch}-y", "partner-y")
     return cut_release(views, dataset)

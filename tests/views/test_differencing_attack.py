@@ -1,8 +1,10 @@
 """An analyst tries to recover a known small cell (2 reports, NG x fishing) over real HTTP.
 
-The NGO grant gives k = 10 on incident_hotspots with country and sector. The attacker's
-queries: the country totals minus the visible country x sector cells (differencing), the
-same through filters (tracker), and breakdowns of the neighbouring cells (finer queries).
+Suppression mode (exact values): the governance grant on incident_hotspots keeps
+``mode: suppression`` with k = 10 and P = 2. The attacker's queries: the country totals minus
+the visible country x sector cells (differencing), the same through filters (tracker), and
+breakdowns of the neighbouring cells (finer queries). Cell-key mode has its own tests
+(``test_cellkey_answers``).
 """
 
 from __future__ import annotations
@@ -40,9 +42,10 @@ def planted(views_app: ViewsApp) -> DeltaStore:
 
 
 def _rows(client: TestClient, query: str) -> list[dict[str, object]]:
-    response = client.get(f"{URL}?{query}", headers=as_("ngo"))
+    response = client.get(f"{URL}?{query}", headers=as_("ops"))
     assert response.status_code == 200, response.text
     assert response.json()["min_k"] == K
+    assert response.json()["mode"] == "suppression"
     rows: list[dict[str, object]] = response.json()["rows"]
     return rows
 

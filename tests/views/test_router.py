@@ -147,8 +147,13 @@ def test_json_aggregate_suppresses_small_cells(
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["min_k"] == 10 and body["group_by"] == ["country", "exploitation_type"]
-    assert body["rows"] and body["suppressed_cells"] > 0
-    assert all(r["report_count"] >= 10 for r in body["rows"])
+    assert body["mode"] == "cellkey" and body["min_contributors"] == 2
+    assert "suppressed_cells" not in body
+    # 250 public countries x 8 exploitation types, minus the released rows
+    assert body["rows"] and body["cells_not_shown"] == 250 * 8 - len(body["rows"])
+    # released cells rest on >= 10 others' reports; the cell-key noise moves them by <= 3
+    assert all(r["report_count"] >= 10 - 3 for r in body["rows"])
+    assert body["receipt"]["claims"]["k"] == 10 and body["receipt"]["jws"].count(".") == 2
     assert set(body["rows"][0]) == {"country", "exploitation_type", "report_count", "victim_sum"}
     cut, event = views_app.events()  # one event per request, the feature's own
     assert cut.kind == "release.cut"
@@ -167,8 +172,11 @@ def test_csv_and_arrow_carry_the_same_rows(client: TestClient, loaded: DeltaStor
     csv = client.get(url + "&format=csv", headers=as_("ngo"))
     assert csv.headers["content-type"].startswith("text/csv")
     assert int(csv.headers["x-beacon-min-k"]) == 10
+    assert "x-beacon-suppressed-cells" not in csv.headers
+    receipt_line, _, body = csv.content.partition(b"\n")
+    assert receipt_line.startswith(b"# beacon-receipt: ")
     table = pacsv.read_csv(
-        io.BytesIO(csv.content),
+        io.BytesIO(body),
         convert_options=pacsv.ConvertOptions(
             column_types={"country": pa.string(), "year": pa.string()}
         ),
@@ -215,8 +223,12 @@ def test_dataset_without_a_release_is_409_no_release(client: TestClient) -> None
 
 
 def test_grand_total_and_time_dims(client: TestClient, loaded: DeltaStore) -> None:
-    total = client.get("/v1/views/incident_hotspots", headers=as_("ngo")).json()["rows"]
-    assert total == [{"report_count": 3000, "victim_sum": total[0]["victim_sum"]}]
+    first = client.get("/v1/views/incident_hotspots", headers=as_("ngo")).json()
+    total = first["rows"]
+    assert len(total) == 1 and abs(total[0]["report_count"] - 3000) <= 3  # bounded noise
+    assert first["cells_not_shown"] is None  # a single cell: nothing said about hiding
+    again = client.get("/v1/views/incident_hotspots", headers=as_("ngo")).json()["rows"]
+    assert again == total  # the same records, the same noise
     rows = client.get("/v1/views/incident_hotspots?group_by=quarter", headers=as_("ngo")).json()[
         "rows"
     ]

@@ -77,5 +77,9 @@ _obligations := {
 	"row_filter": {},
 	"geo_resolution": null,
 	"time_grain": null,
-	"dp": {"epsilon": null},
+	"mode": "cellkey",
+	"min_contributors": 2,
+	"dominance": {"n": 2, "share": 0.85},
+	"dp": {"epsilon": null, "budget": null, "purpose": "general"},
+	"embargo": {"days": null, "dims": []},
 }

@@ -160,5 +160,43 @@ _obligations := {
 	"row_filter": object.get(_grant, "row_filter", {}),
 	"geo_resolution": object.get(_grant, "geo_resolution", null),
 	"time_grain": object.get(_grant, "time_grain", null),
-	"dp": {"epsilon": object.get(_grant, "dp_epsilon", null)},
+	"mode": object.get(_grant, "mode", "cellkey"),
+	"min_contributors": object.get(_grant, "min_contributors", 2),
+	"dominance": {
+		"n": object.get(_dominance, "n", 2),
+		"share": object.get(_dominance, "share", 0.85),
+	},
+	"dp": {
+		"epsilon": object.get(_dp, "epsilon", null),
+		"budget": object.get(_dp, "budget", null),
+		"purpose": _dp_purpose,
+	},
+	"embargo": {
+		"days": object.get(_embargo, "days", null),
+		"dims": sort(object.get(_embargo, "dims", [])),
+	},
 }
+
+_dominance := object.get(_grant, "dominance", {})
+
+_dp := object.get(_grant, "dp", {})
+
+_embargo := object.get(_grant, "embargo", {})
+
+# METADATA
+# description: The DP budget's purpose is the grant's, else the subject's, else "general".
+_dp_purpose := _dp.purpose if _grant_purpose
+
+_dp_purpose := _subject.purpose if {
+	not _grant_purpose
+	_subject_purpose
+}
+
+_dp_purpose := "general" if {
+	not _grant_purpose
+	not _subject_purpose
+}
+
+_grant_purpose if is_string(_dp.purpose)
+
+_subject_purpose if is_string(_subject.purpose)

@@ -115,7 +115,11 @@ test_allow_ngo_hotspots if {
 		"row_filter": {},
 		"geo_resolution": "admin1",
 		"time_grain": "month",
-		"dp": {"epsilon": null},
+		"mode": "cellkey",
+		"min_contributors": 2,
+		"dominance": {"n": 2, "share": 0.85},
+		"dp": {"epsilon": null, "budget": null, "purpose": "research"},
+		"embargo": {"days": 30, "dims": ["admin1", "h3_cell"]},
 	}}
 }
 
@@ -135,7 +139,11 @@ test_allow_list_without_dims if {
 		"row_filter": {},
 		"geo_resolution": "admin1",
 		"time_grain": "month",
-		"dp": {"epsilon": null},
+		"mode": "cellkey",
+		"min_contributors": 2,
+		"dominance": {"n": 2, "share": 0.85},
+		"dp": {"epsilon": null, "budget": null, "purpose": "research"},
+		"embargo": {"days": 30, "dims": ["admin1"]},
 	}}
 }
 
@@ -144,6 +152,15 @@ test_allow_agency_org_grant_over_sector if {
 	d.allow
 	d.obligations.min_k == 5
 	d.obligations.suppressed_columns == []
+	d.obligations.embargo == {"days": null, "dims": []}
+}
+
+test_ops_hotspots_stay_in_suppression_mode if {
+	ops := _subject("beacon-ops", "public", ["governance"])
+	d := views.decision with input as _query(ops, "incident_hotspots", ["country", "exploitation_type", "month"], {})
+	d.obligations.mode == "suppression"
+	d.obligations.min_contributors == 2
+	d.obligations.embargo == {"days": 30, "dims": ["admin1", "h3_cell"]}
 }
 
 test_allow_without_resource_dataset if {
@@ -157,7 +174,13 @@ test_allow_without_resource_dataset if {
 _grants := {"views": {"v": {"dataset": "d", "dims": ["a", "b", "c"], "grants": [
 	{"id": "z-sector", "sector": "ngo", "dims": ["a"], "min_k": 7},
 	{"id": "b-sector", "sector": "ngo", "dims": ["a", "b"], "min_k": 9},
-	{"id": "m-org", "org": "x", "dims": ["c"], "min_k": 2, "row_filter": {"a": ["1"]}, "dp_epsilon": 0.5},
+	{
+		"id": "m-org", "org": "x", "dims": ["c"], "min_k": 2, "row_filter": {"a": ["1"]},
+		"mode": "dp", "min_contributors": 3, "dominance": {"n": 1, "share": 0.6},
+		"dp": {"epsilon": 0.5, "budget": 4, "purpose": "casework"},
+		"embargo": {"days": 14, "dims": ["c", "b"]},
+	},
+	{"id": "n-org", "org": "w", "dims": ["a"], "min_k": 3, "mode": "dp", "dp": {"epsilon": 1}},
 ]}}}
 
 _v_query(org) := {"subject": _subject(org, "ngo", ["analyst"]), "action": "view.list", "resource": {"view": "v", "dims": [], "filters": {}}}
@@ -171,8 +194,33 @@ test_org_grant_wins if {
 		"row_filter": {"a": ["1"]},
 		"geo_resolution": null,
 		"time_grain": null,
-		"dp": {"epsilon": 0.5},
+		"mode": "dp",
+		"min_contributors": 3,
+		"dominance": {"n": 1, "share": 0.6},
+		"dp": {"epsilon": 0.5, "budget": 4, "purpose": "casework"},
+		"embargo": {"days": 14, "dims": ["b", "c"]},
 	}}
+}
+
+test_defaults_when_grant_omits_privacy_keys if {
+	d := views.decision with input as _v_query("y") with data.beacon.grants as _grants
+	d.obligations.mode == "cellkey"
+	d.obligations.min_contributors == 2
+	d.obligations.dominance == {"n": 2, "share": 0.85}
+	d.obligations.dp == {"epsilon": null, "budget": null, "purpose": "research"}
+	d.obligations.embargo == {"days": null, "dims": []}
+}
+
+test_dp_purpose_from_subject_then_general if {
+	d := views.decision with input as _v_query("w") with data.beacon.grants as _grants
+	d.obligations.dp == {"epsilon": 1, "budget": null, "purpose": "research"}
+	anonymous := {
+		"subject": {"org": "w", "sector": "ngo", "roles": ["analyst"]},
+		"action": "view.list",
+		"resource": {"view": "v", "dims": [], "filters": {}},
+	}
+	g := views.decision with input as anonymous with data.beacon.grants as _grants
+	g.obligations.dp == {"epsilon": 1, "budget": null, "purpose": "general"}
 }
 
 test_lowest_sector_grant_id_wins if {
