@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,9 +29,11 @@ import pytest
 
 from connectors.synthetic.geography import GEOGRAPHY
 from connectors.synthetic.synth import generate
+from gateway.contracts.loader import load_contract
 from gateway.privacy.cellkey import PerturbationTable, default_table
 from tests.e2e.helpers import cut_release
 
+CONTRACTS = Path(__file__).resolve().parents[3] / "contracts"
 VIEW = "/v1/views/incident_hotspots"
 DATASET = "incident_reports"
 K = 10  # the demo NGO grant's k
@@ -58,12 +61,8 @@ TARGET_ADMIN1 = GEOGRAPHY[TARGET_COUNTRY][2][0][0]  # LA-VT, Vientiane
 QUIET_ADMIN1 = (TARGET_ADMIN1, "LA-AT", "LA-XA", "LA-BK")
 
 Params = Sequence[tuple[str, str]]
-# An attack that still succeeds on this branch: the view pipeline's protections (cell-key noise,
-# thresholds on others' entities and organisations, dominance, cells_not_shown, the allowance)
-# are not merged yet. Strict: once they are, a passing attack test fails until this is removed.
-SUCCEEDS_WITHOUT_PROTECTIONS = pytest.mark.xfail(
-    strict=True, reason="the attack succeeds until the view protections are merged"
-)
+# An attack that still succeeds on this branch: DP mode and budgets (privacy-dp) are not merged.
+# Strict: once they are, the passing attack test fails until this marker is removed.
 SUCCEEDS_WITHOUT_DP = pytest.mark.xfail(
     strict=True, reason="the attack succeeds until DP mode and budgets (privacy-dp) are merged"
 )
@@ -110,11 +109,50 @@ def planted(
     return table
 
 
+@cache
+def public_domain(dim: str) -> tuple[str, ...]:
+    """Values the attacker knows a dimension may take: the contract's list, else what it knows.
+
+    Countries and exploitation types have public code lists; provinces have none (only a
+    pattern), so the attacker knows the generator's provinces and the quiet ones of Laos.
+    """
+    contract = load_contract(CONTRACTS / f"{DATASET}.yaml")
+    allowed = contract.column(dim).allowed if dim in ("country", "exploitation_type") else None
+    if allowed:
+        return tuple(allowed)
+    if dim == "admin1":
+        return tuple(a for _r, _v, subs in GEOGRAPHY.values() for a, *_ in subs) + QUIET_ADMIN1[1:]
+    return ()
+
+
 def decode_jws_claims(token: str) -> dict[str, Any]:
     """The claims of a compact JWS, unverified (the attacker only reads what it states)."""
     payload = token.split(".")[1]
     data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     return data
+
+
+RECEIPT_LINE = b"# beacon-receipt: "
+PER_ANSWER_CLAIMS = ("iat", "issued_at", "decision_id", "jti")  # differ on every answer
+
+
+def stable_csv(content: bytes) -> tuple[bytes, dict[str, Any]]:
+    """A CSV answer's data bytes and its receipt's claims, minus what differs per answer.
+
+    The receipt is signed anew for every answer (ECDSA signatures are randomised, and it
+    names its own decision and time), so two answers disclosing the same thing compare equal
+    on (data bytes, these claims).
+    """
+    lines = content.splitlines(keepends=True)
+    claims: dict[str, Any] = {}
+    data = []
+    for line in lines:
+        if line.startswith(RECEIPT_LINE):
+            claims = decode_jws_claims(line[len(RECEIPT_LINE) :].decode().strip())
+        else:
+            data.append(line)
+    stable = {k: v for k, v in claims.items() if k not in PER_ANSWER_CLAIMS}
+    return b"".join(data), stable
 
 
 def _find(obj: Any, key: str) -> Any:

@@ -26,7 +26,6 @@ from typing import Any
 import pytest
 
 from tests.security.privacy.attacker import (
-    SUCCEEDS_WITHOUT_PROTECTIONS,
     TARGET_ADMIN1,
     Answer,
     Live,
@@ -46,7 +45,6 @@ def privacy_overrides() -> dict[str, Any]:
     return {"scope_allowance": ALLOWANCE}
 
 
-@SUCCEEDS_WITHOUT_PROTECTIONS
 def test_averaging_is_stopped_by_the_allowance(live: Live) -> None:
     live.seed_background()
     live.upload("victim-ngo", planted(7, 901))

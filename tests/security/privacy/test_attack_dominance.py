@@ -17,7 +17,6 @@ from __future__ import annotations
 import pytest
 
 from tests.security.privacy.attacker import (
-    SUCCEEDS_WITHOUT_PROTECTIONS,
     TARGET_ADMIN1,
     Live,
     planted,
@@ -33,7 +32,6 @@ WORDINGS = (
 )
 
 
-@SUCCEEDS_WITHOUT_PROTECTIONS
 def test_a_dominated_sum_is_withheld(live: Live) -> None:
     live.seed_background()
     live.upload("victim-ngo", planted(6, 801, victim_count=[490, 1, 1, 1, 1, 1]))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import pytest
 
 from tests.security.privacy.attacker import (
-    SUCCEEDS_WITHOUT_PROTECTIONS,
     TARGET_ADMIN1,
     Live,
     background,
@@ -43,7 +42,6 @@ def _consistent(live: Live) -> tuple[set[int], list[object]]:
     return consistent, [a.rows for a in answers]
 
 
-@SUCCEEDS_WITHOUT_PROTECTIONS
 def test_a_cell_resting_on_one_organisation_is_not_released(live: Live) -> None:
     live.seed_background()
     live.upload("victim-ngo", planted(12, 701))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import pytest
 
 from tests.security.privacy.attacker import (
-    SUCCEEDS_WITHOUT_PROTECTIONS,
     TARGET_ADMIN1,
     Answer,
     K,
@@ -51,7 +50,6 @@ def _victim_estimates(answers: list[Answer], own: int) -> set[int]:
     return out
 
 
-@SUCCEEDS_WITHOUT_PROTECTIONS
 def test_own_rows_never_lift_a_hidden_cell(live: Live) -> None:
     live.seed_background()
     live.upload("victim-ngo", planted(5, 501, **CELL))

@@ -23,7 +23,6 @@ import pytest
 
 from tests.security.privacy.attacker import (
     QUIET_ADMIN1,
-    SUCCEEDS_WITHOUT_PROTECTIONS,
     TYPES,
     Live,
     background,
@@ -69,7 +68,6 @@ def _cells(live: Live, params: list[tuple[str, str]]) -> dict[tuple[Any, ...], t
     }
 
 
-@SUCCEEDS_WITHOUT_PROTECTIONS
 def test_every_wording_gets_the_same_answer(live: Live) -> None:
     live.seed_background(3000)
     live.cut()
