@@ -53,7 +53,7 @@ VIEW, DATASET, GRANT = "incident_hotspots", "incident_reports", "ngo-incident-ho
 CALLER = "safe-harbour"
 K, P = 10, 2
 BIG = 50  # relative error is reported on released cells of >= BIG reports
-MODES = ("suppression", "cellkey", "dp")
+MODES = ("cellkey", "dp", "suppression")
 TARGETS = {"reports": 0.80, "passing": 0.90, "mre": 0.10}
 
 
@@ -72,18 +72,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.4)
     parser.add_argument("--dir", type=Path, default=None, help="state folder (default: temp)")
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated modes")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per query")
     args = parser.parse_args()
     root = args.dir or Path(tempfile.mkdtemp(prefix="beacon-utility-"))
     console = Console(width=250, highlight=False)
     console.print(f"beacon utility: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {_machine()}")
     try:
-        run(root, args.scale, console)
+        run(root, args.scale, console, modes=args.modes.split(","), timeout=args.timeout)
     finally:
         if args.dir is None:
             shutil.rmtree(root, ignore_errors=True)
 
 
-def run(root: Path, scale: float, console: Console) -> dict[str, dict[str, Figures]]:
+def run(
+    root: Path, scale: float, console: Console, *, modes: list[str], timeout: float
+) -> dict[str, dict[str, Figures]]:
     port = free_port()
     settings = demo_settings(root / "state", port)
     settings.log_level = "WARNING"
@@ -110,7 +114,7 @@ def run(root: Path, scale: float, console: Console) -> dict[str, dict[str, Figur
         ),
     }
     out: dict[str, dict[str, Figures]] = {}
-    for mode in MODES:
+    for mode in modes:
         with _policies(mode) as policy_dir:
             if policy_dir is None:
                 console.print(f"{mode:<12} not available on this branch (no such grant mode)")
@@ -120,7 +124,7 @@ def run(root: Path, scale: float, console: Console) -> dict[str, dict[str, Figur
             with serve_in_thread(create_app(mode_settings), port=port) as url:
                 auth = _bearer(url, creds[CALLER])
                 for name, (params, within) in queries.items():
-                    rows, note = _ask(url, auth, params)
+                    rows, note = _ask(url, auth, params, timeout)
                     if rows is None:
                         console.print(f"{mode:<12} {name}: refused ({note})")
                         continue
@@ -187,8 +191,13 @@ def _policies(mode: str) -> Iterator[Path | None]:
         yield target
 
 
-def _ask(url: str, auth: dict[str, str], params: list[tuple[str, str]]) -> tuple[Any, str]:
-    r = httpx.get(f"{url}/v1/views/{VIEW}", params=params, headers=auth, timeout=300)
+def _ask(
+    url: str, auth: dict[str, str], params: list[tuple[str, str]], timeout: float
+) -> tuple[Any, str]:
+    try:
+        r = httpx.get(f"{url}/v1/views/{VIEW}", params=params, headers=auth, timeout=timeout)
+    except httpx.TimeoutException:
+        return None, f"no answer within {timeout:g} s"
     if r.status_code != 200:
         return None, f"{r.status_code} {r.json().get('type', '')}"
     body = r.json()

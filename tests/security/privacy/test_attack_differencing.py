@@ -122,6 +122,20 @@ def test_differencing_a_nine_row_batch_recovers_no_cell_exactly(live: Live) -> N
     assert 18 in found["victims"] and len(found["victims"]) > 1  # type: ignore[operator,arg-type]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: a release whose difference is the victim's 9 rows plus 1 of the attacker's own "
+    "passes the release check (>= 10 rows, >= 2 orgs), so a +9 jump in one type's and one "
+    "month's cell stands out of the +-2D noise: only forced_marriage / 2024-05 can hold the "
+    "whole batch (>= 5 of its 9 rows are there). Needs the release check to count the "
+    "difference without any one organisation (or a larger k_release).",
+)
+def test_differencing_a_nine_row_batch_leaves_its_type_and_month_open(live: Live) -> None:
+    found = _attack(live, 9, 2)
+    for dim in ("exploitation_type", "month"):
+        assert len(found[dim]) > 1, (dim, found[dim])  # type: ignore[arg-type]
+
+
 def test_generated_rows_are_fresh() -> None:
     """The attacker's rows and the victim's never share a report id (dedupe would drop them)."""
     tables = (planted(9, 301), background(40, 302), background(1500, 101), background(1500, 102))
