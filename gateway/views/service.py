@@ -18,7 +18,6 @@ until the DP answer (``gateway/views/dp_answer.py``) is wired in ``_answer``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,22 +32,25 @@ from gateway.policy.port import (
     VIEWS_DECISION,
     Decision,
     Obligations,
-    PolicyInput,
-    Resource,
 )
 from gateway.releases.service import SessionReleases, release_to_read
 from gateway.settings import PrivacySettings
 from gateway.views.allowance import charge_scope
 from gateway.views.answer import CellStats, cellkey_answer, summed_columns
+from gateway.views.checks import (
+    check_dims,
+    describe_view,
+    empty_table,
+    obligation_denials,
+    policy_input,
+    safe_reasons,
+)
 from gateway.views.definitions import ViewRegistry
-from gateway.views.disclosure import MAX_DIMS
 from gateway.views.domains import ViewDomains, cells_not_shown, periods
 from gateway.views.errors import (
-    InvalidViewQueryError,
     QueryAllowanceExhaustedError,
-    UnknownDimensionError,
 )
-from gateway.views.model import GEO_LEVELS, TIME_LEVELS, ViewDefinition
+from gateway.views.model import ViewDefinition
 from gateway.views.receipt import build_receipt
 from gateway.views.repository import Predicate
 from gateway.views.suppression import suppressed_answer
@@ -65,7 +67,6 @@ if TYPE_CHECKING:
     from gateway.store.delta import DeltaStore
 
 log = structlog.get_logger(__name__)
-_REASON_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}(:[a-z0-9_]{1,64})?$")
 BaseFilter = Callable[..., Sequence[Predicate]]  # (view, contract, obligations, *, now)
 
 
@@ -132,10 +133,12 @@ class ViewService:
         actor = (principal.org, principal.subject)
         try:
             for view in self.views.all():
-                decision = self.policy.decide(VIEWS_DECISION, _input(principal, "view.list", view))
+                decision = self.policy.decide(
+                    VIEWS_DECISION, policy_input(principal, "view.list", view)
+                )
                 decisions.append(decision)
                 if decision.allow and decision.obligations is not None:
-                    out.append(_describe(view, decision.obligations))
+                    out.append(describe_view(view, decision.obligations))
         except PolicyUnavailableError:
             self._write(session, self._listed(Outcome.ERROR, [], decisions, request_id, actor))
             raise
@@ -155,7 +158,7 @@ class ViewService:
         as_of: str | None = None,
     ) -> ViewResult:
         view = self.views.get(view_name)
-        dims = _check_dims(view, group_by, filters)
+        dims = check_dims(view, group_by, filters)
         group = tuple(dict.fromkeys(group_by))
         wanted = {d: tuple(dict.fromkeys(v)) for d, v in filters.items()}
         event = ViewQueried(
@@ -169,16 +172,16 @@ class ViewService:
             filters=sorted(wanted),
             reasons=[],
         )
-        request = _input(principal, "view.query", view, group, wanted)
+        request = policy_input(principal, "view.query", view, group, wanted)
         try:
             decision = self.policy.decide(VIEWS_DECISION, request)
         except PolicyUnavailableError:
             self._write(session, event)
             raise
         facts = DecisionFacts.of(decision, backend=self.policy.name)
-        reasons = _safe(decision.reasons)
+        reasons = safe_reasons(decision.reasons)
         if decision.allow and decision.obligations is not None:
-            reasons = _obligation_denials(view, dims, decision.obligations)
+            reasons = obligation_denials(view, dims, decision.obligations)
         elif decision.allow:
             reasons = ("malformed_decision",)
         if reasons or not decision.allow or decision.obligations is None:
@@ -240,7 +243,7 @@ class ViewService:
         measures = [m for m in view.measures if m not in obligations.suppressed_columns]
         summed = summed_columns(view, measures)
         source = self.store.dataset(view.dataset, version=q.release.delta_version)
-        table, hidden, withheld = _empty(q.group_by, measures), 0, 0
+        table, hidden, withheld = empty_table(q.group_by, measures), 0, 0
         stats = CellStats.empty()
         domains: dict[str, tuple[str, ...] | None] = {}
         if source is not None:
@@ -313,86 +316,3 @@ class ViewService:
             else:
                 out[d] = self._domains[view.name].values.get(d)
         return out
-
-
-def _input(
-    principal: Principal,
-    action: str,
-    view: ViewDefinition,
-    dims: Sequence[str] = (),
-    filters: Mapping[str, Sequence[str]] | None = None,
-) -> PolicyInput:
-    return PolicyInput(
-        subject=principal.policy_subject(),
-        action=action,
-        resource=Resource(
-            dataset=view.dataset,
-            view=view.name,
-            dims=tuple(dims),
-            filters={k: tuple(v) for k, v in (filters or {}).items()},
-        ),
-    )
-
-
-def _check_dims(
-    view: ViewDefinition, group_by: Sequence[str], filters: Mapping[str, Sequence[str]]
-) -> list[str]:
-    dims = list(dict.fromkeys([*group_by, *filters]))
-    for d in dims:
-        if d not in view.dimensions:
-            raise UnknownDimensionError(
-                f"view {view.name} has no dimension {d[:64]!r}", dimensions=sorted(view.dimensions)
-            )
-    if len(dims) > MAX_DIMS:
-        raise InvalidViewQueryError(f"at most {MAX_DIMS} dimensions (group_by + filters)")
-    return dims
-
-
-def _obligation_denials(
-    view: ViewDefinition, dims: Sequence[str], obligations: Obligations
-) -> tuple[str, ...]:
-    """What the obligations forbid even though the policy allowed (fail closed on the unknown)."""
-    reasons = [f"dimension_not_permitted:{d}" for d in dims if not _dim_ok(view, d, obligations)]
-    if any(key not in view.dimensions for key in obligations.row_filter):
-        reasons.append("obligation_unenforceable:row_filter")
-    if obligations.mode == "dp" or obligations.dp_epsilon is not None:
-        reasons.append("obligation_unenforceable:dp")
-    return tuple(reasons)
-
-
-def _dim_ok(view: ViewDefinition, name: str, obligations: Obligations) -> bool:
-    if name not in obligations.columns or name in obligations.suppressed_columns:
-        return False
-    dim = view.dimensions[name]
-    limit = {"geo": obligations.geo_resolution, "time": obligations.time_grain}.get(dim.kind)
-    levels = GEO_LEVELS if dim.kind == "geo" else TIME_LEVELS
-    if limit is None or dim.level is None:
-        return True
-    return limit in levels and levels.index(dim.level) <= levels.index(limit)
-
-
-def _describe(view: ViewDefinition, obligations: Obligations) -> dict[str, Any]:
-    return {
-        "name": view.name,
-        "title": view.title,
-        "description": view.description,
-        "dataset": view.dataset,
-        "dimensions": [
-            {"name": d.name, "kind": d.kind}
-            for d in view.dimensions.values()
-            if _dim_ok(view, d.name, obligations)
-        ],
-        "measures": [m for m in view.measures if m not in obligations.suppressed_columns],
-        "min_k": max(view.default_k, obligations.min_k),
-    }
-
-
-def _safe(reasons: Sequence[str]) -> tuple[str, ...]:
-    """Only stable reason codes leave the gateway; anything else becomes ``denied``."""
-    return tuple(dict.fromkeys(r if _REASON_RE.match(r) else "denied" for r in reasons))
-
-
-def _empty(group_by: Sequence[str], measures: Sequence[str]) -> pa.Table:
-    fields = [pa.field(d, pa.string()) for d in group_by]
-    fields += [pa.field(m, pa.int64()) for m in measures]
-    return pa.schema(fields).empty_table()

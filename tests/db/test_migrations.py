@@ -34,7 +34,7 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
 def test_upgrade_is_idempotent(engine: Engine) -> None:
     upgrade_schema(engine)  # the app runs it on every start
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+        assert MigrationContext.configure(conn).get_current_revision() == "0003"
 
 
 def test_concurrent_starts_migrate_once(settings: Settings) -> None:
@@ -58,5 +58,5 @@ def test_concurrent_starts_migrate_once(settings: Settings) -> None:
     assert errors == []
     engine = build_engine(settings)
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+        assert MigrationContext.configure(conn).get_current_revision() == "0003"
     engine.dispose()

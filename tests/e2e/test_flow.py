@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pyarrow as pa
@@ -91,7 +93,7 @@ def _upload(
 
 
 def test_collect_to_share_end_to_end(
-    base_url: str, orgs: dict[str, Org], e2e_settings: Settings
+    base_url: str, orgs: dict[str, Org], e2e_settings: Settings, tmp_path: Path
 ) -> None:
     bank = _token(base_url, orgs["northbank"])
     ngo = _token(base_url, orgs["safe-harbour"])
@@ -147,15 +149,31 @@ def test_collect_to_share_end_to_end(
     assert payload["release"] == release["id"]
     k = payload["min_k"]
     assert k >= 3
-    assert payload["suppressed_cells"] > 0
+    assert payload["mode"] == "cellkey" and "suppressed_cells" not in payload
+    assert payload["cells_not_shown"] > 0  # finite public domains (countries x typologies)
     assert payload["rows"], "some cells are large enough to publish"
-    assert all(row["record_count"] >= k for row in payload["rows"])
+    # Released cells rest on >= k other organisations' records; cell-key noise is <= 3.
+    assert all(row["record_count"] >= k - 3 for row in payload["rows"])
     assert all(
         set(row) <= {"country", "typology", "record_count", "alert_sum", "sar_sum"}
         for row in payload["rows"]
     )
-    # Not doubled: the published total never exceeds what was accepted once.
-    assert sum(row["record_count"] for row in payload["rows"]) <= accepted
+    # Not doubled: the published total never exceeds what was accepted once (plus the noise).
+    assert sum(row["record_count"] for row in payload["rows"]) <= accepted + 3 * len(
+        payload["rows"]
+    )
+    # The answer's receipt verifies against the gateway's own published key, and not once
+    # a row is edited.
+    answer = tmp_path / "answer.json"
+    answer.write_bytes(view.content)
+    jwks = f"{base_url}/.well-known/jwks.json"
+    verified = CliRunner().invoke(beacon_cli, ["receipts", "verify", str(answer), "--jwks", jwks])
+    assert verified.exit_code == 0, verified.output
+    edited = json.loads(view.content)
+    edited["rows"][0]["record_count"] += 1
+    answer.write_text(json.dumps(edited))
+    tampered = CliRunner().invoke(beacon_cli, ["receipts", "verify", str(answer), "--jwks", jwks])
+    assert tampered.exit_code == 1
 
     # Denied: a view without a grant, a dimension outside the grant, and raw identifiers.
     denied_view = httpx.get(f"{base_url}/v1/views/supply_chain_risk", headers=ngo)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from pydantic import SecretStr
 from sqlmodel import Session
 
@@ -101,6 +102,7 @@ GRANT = {
             "row_filter": {},
             "geo_resolution": "country",
             "time_grain": "year",
+            "min_contributors": 1,  # one contributing partner in this temporary hub
         }
     ],
 }
@@ -131,7 +133,8 @@ def fifth_dataset(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def accounts(fifth_dataset: Settings) -> dict[str, tuple[str, str]]:
-    """The shelter NGO (uploads and queries) and the hub's governance client (cuts releases)."""
+    """The shelter NGO (uploads), a second NGO (queries: own rows never count towards k), and
+    the hub's governance client (cuts releases)."""
     engine = build_engine(fifth_dataset)
     upgrade_schema(engine)
     with Session(engine) as session:
@@ -139,12 +142,17 @@ def accounts(fifth_dataset: Settings) -> dict[str, tuple[str, str]]:
         client, secret = create_client(
             session, org_slug="safe-harbour", roles=["uploader", "analyst"]
         )
+        create_org(session, slug="street-outreach", name="Street Outreach", sector="ngo")
+        reader, reader_secret = create_client(
+            session, org_slug="street-outreach", roles=["analyst"]
+        )
         create_org(session, slug="hub-ops", name="Hub operations", sector="government")
         governance, governance_secret = create_client(
             session, org_slug="hub-ops", roles=["governance"]
         )
         made = {
             "ngo": (client.client_id, secret),
+            "reader": (reader.client_id, reader_secret),
             "governance": (governance.client_id, governance_secret),
         }
     engine.dispose()
@@ -189,29 +197,41 @@ def test_a_fifth_dataset_uploads_and_queries_end_to_end(
     assert (up.json()["accepted"], up.json()["rejected"]) == (19, 1)
 
     cut_release(base_url, bearer(base_url, *accounts["governance"]), "shelter_referrals")
-    listed = httpx.get(f"{base_url}/v1/views", headers=auth)
+    reader = bearer(base_url, *accounts["reader"])
+    listed = httpx.get(f"{base_url}/v1/views", headers=reader)
     assert "shelter_services" in {v["name"] for v in listed.json()["views"]}
     view = httpx.get(
         f"{base_url}/v1/views/shelter_services",
         params={"group_by": "country,service"},
-        headers=auth,
+        headers=reader,
     )
     assert view.status_code == 200, view.text
     body = view.json()
     cells = {
         (r["country"], r["service"]): (r["referral_count"], r["people_sum"]) for r in body["rows"]
     }
-    assert cells == {
+    truth = {
         ("TH", "shelter"): (7, 14),
         ("TH", "legal"): (5, 10),
         ("VN", "medical"): (4, 8),
         ("VN", "legal"): (3, 6),
     }
-    assert (body["min_k"], body["suppressed_cells"]) == (3, 0)
-    years = httpx.get(
-        f"{base_url}/v1/views/shelter_services", params={"group_by": "year"}, headers=auth
+    assert set(cells) == set(truth)  # every cell rests on >= k = 3 reports of another org
+    for cell, (count, people) in truth.items():
+        assert abs(cells[cell][0] - count) <= 3  # cell-key noise on counts: at most D = 3
+        assert abs(cells[cell][1] - people) <= 0.2 * people + 0.5  # on sums: < 20 %, rounded
+    services = len(yaml.safe_load(CONTRACT)["columns"][3]["constraints"]["allowed"])
+    assert (body["min_k"], body["cells_not_shown"]) == (3, 250 * services - 4)
+    # The uploader's own rows never count for itself: it sees none of its cells.
+    own = httpx.get(
+        f"{base_url}/v1/views/shelter_services", params={"group_by": "country"}, headers=auth
     )
-    assert [(r["year"], r["referral_count"]) for r in years.json()["rows"]] == [("2025", 19)]
+    assert own.status_code == 200 and own.json()["rows"] == []
+    years = httpx.get(
+        f"{base_url}/v1/views/shelter_services", params={"group_by": "year"}, headers=reader
+    )
+    ((year, count),) = [(r["year"], r["referral_count"]) for r in years.json()["rows"]]
+    assert year == "2025" and abs(count - 19) <= 3
 
     # The grant stops at year and at three dimensions; the contract keeps notes out entirely.
     month = httpx.get(
