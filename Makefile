@@ -9,7 +9,7 @@ LOCK := requirements-gateway.lock
 CONNECT_LOCK := requirements-connect.lock
 COMPILE := $(UV) pip compile pyproject.toml --universal --python-version 3.11 -q
 
-.PHONY: demo test venv lock lint type policy-test bench opa
+.PHONY: demo test venv lock lint type policy-test bench opa utility
 
 $(UV):
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -49,3 +49,7 @@ type:
 
 bench:
 	$(BIN)/python -m bench.run
+
+# Utility of the disclosure-control modes on the demo data (issue 7 item 8); not a test.
+utility: $(VENV)/.locked
+	$(BIN)/python -m bench.utility
