@@ -25,7 +25,6 @@ import httpx
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pytest
 
 from connectors.synthetic.geography import GEOGRAPHY
 from connectors.synthetic.synth import generate
@@ -61,11 +60,6 @@ TARGET_ADMIN1 = GEOGRAPHY[TARGET_COUNTRY][2][0][0]  # LA-VT, Vientiane
 QUIET_ADMIN1 = (TARGET_ADMIN1, "LA-AT", "LA-XA", "LA-BK")
 
 Params = Sequence[tuple[str, str]]
-# An attack that still succeeds on this branch: DP mode and budgets (privacy-dp) are not merged.
-# Strict: once they are, the passing attack test fails until this marker is removed.
-SUCCEEDS_WITHOUT_DP = pytest.mark.xfail(
-    strict=True, reason="the attack succeeds until DP mode and budgets (privacy-dp) are merged"
-)
 
 
 def csv_bytes(table: pa.Table) -> bytes:

@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 
 from tests.security.privacy.attacker import (
-    SUCCEEDS_WITHOUT_DP,
     TARGET_COUNTRY,
     Answer,
     Live,
@@ -71,7 +70,6 @@ def policy_dir(tmp_path: Path) -> Path:
     return copy
 
 
-@SUCCEEDS_WITHOUT_DP
 def test_repeated_dp_answers_run_out_before_the_mean_is_exact(live: Live) -> None:
     live.seed_background()
     live.upload("victim-ngo", planted(7, 1101))
