@@ -9,7 +9,7 @@ Bodies are read up to ``public.max_body_bytes`` and refused beyond it, before pa
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from gateway.apidocs.openapi import problem_responses
 from gateway.auth.principal import Principal
 from gateway.deps import RequestIdDep, SessionDep, SettingsDep, require_scopes
 from gateway.public.deps import PublicPagesDep, PublicServiceDep
@@ -51,7 +52,22 @@ def report_stylesheet(pages: PublicPagesDep) -> Response:
     return Response(pages.stylesheet, media_type="text/css", headers=headers)
 
 
-@router.post("/report", response_class=HTMLResponse, summary="Send the form (no login)")
+_FORM_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {"text/html": {"schema": {"type": "string"}}}}
+    for code, text in (
+        (400, "The page again, with an error summary naming each field to fix"),
+        (413, "The page again: the text is too long"),
+        (429, "The page again: too many reports from this network, with Retry-After"),
+    )
+}
+
+
+@router.post(
+    "/report",
+    response_class=HTMLResponse,
+    summary="Send the form (no login)",
+    responses=_FORM_ERRORS,
+)
 async def submit_form(
     request: Request,
     service: PublicServiceDep,
@@ -81,7 +97,12 @@ async def submit_form(
     return _html(pages.thanks(c, country=report.country, reference=report.id if show else None))
 
 
-@router.post("/v1/public/reports", status_code=201, summary="Send a report as JSON (the app)")
+@router.post(
+    "/v1/public/reports",
+    status_code=201,
+    summary="Send a report as JSON (the app)",
+    responses=problem_responses(400, 413, 429),
+)
 async def submit_json(
     request: Request,
     service: PublicServiceDep,

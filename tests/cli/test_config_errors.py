@@ -16,7 +16,7 @@ import pytest
 
 from gateway.audit.service import AuditLog
 from gateway.cli._common import EXIT_CONFIG, EXIT_NO_DATABASE
-from gateway.db import open_database
+from gateway.migrations import open_database
 from gateway.serving import free_port
 from gateway.settings import Settings
 from tests.audit.probe import UploadProbe

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gateway.cli.demo import DEMO_DATA_DIR
-from gateway.db import open_database
+from gateway.migrations import open_database
 from gateway.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
