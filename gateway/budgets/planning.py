@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from gateway.budgets.errors import DpNotAnswerableError
 from gateway.policy.contract import PolicyInput, Resource
-from gateway.policy.errors import PolicyDeniedError
+from gateway.policy.errors import PolicyDeniedError, PolicyUnavailableError
 from gateway.policy.port import VIEWS_DECISION
 from gateway.releases.service import SessionReleases, release_to_read
 from gateway.views.dp_answer import DpPlan, plan_dp
@@ -67,6 +67,8 @@ def plan_query(
     )
     decision = policy.decide(VIEWS_DECISION, request)
     obligations = decision.obligations
+    if decision.allow and obligations is None:  # an engine fault, not a denial
+        raise PolicyUnavailableError("The policy engine allowed without obligations.")
     if not decision.allow or obligations is None:
         raise PolicyDeniedError(tuple(decision.reasons) or ("denied",))
     refused = [f"dimension_not_permitted:{d}" for d in dims if d not in obligations.columns]

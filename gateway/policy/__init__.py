@@ -3,7 +3,6 @@
 from gateway.policy.errors import PolicyDeniedError, PolicyUnavailableError
 from gateway.policy.port import (
     INGEST_DECISION,
-    MALFORMED_DECISION,
     VIEWS_DECISION,
     Decision,
     Obligations,
@@ -16,7 +15,6 @@ from gateway.policy.port import (
 
 __all__ = [
     "INGEST_DECISION",
-    "MALFORMED_DECISION",
     "VIEWS_DECISION",
     "Decision",
     "Obligations",

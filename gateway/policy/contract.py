@@ -3,9 +3,10 @@
 Defends against fail-open on odd engine answers: a raw result is parsed by strict, frozen models
 (``extra="forbid"``: the Rego output is ours), and anything that is not a well-formed decision
 (``{}`` from OPA when a policy is missing, wrong types, ``allow: true`` without obligations)
-becomes a deny with reason ``malformed_decision``. Extending the obligations (for instance
-``min_contributors`` or a DP budget) is one new field on ``Obligations`` plus the Rego that emits
-it; give it a default only when "absent" is safe.
+is an engine fault: ``PolicyUnavailableError`` (503), never a deny (a 403 would tell the
+client it has no grant when the engine is broken) and never an allow. Extending the obligations
+(for instance ``min_contributors`` or a DP budget) is one new field on ``Obligations`` plus the
+Rego that emits it; give it a default only when "absent" is safe.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import structlog
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -26,7 +28,9 @@ from pydantic import (
     ValidationError,
 )
 
-MALFORMED_DECISION = "malformed_decision"
+from gateway.policy.errors import PolicyUnavailableError
+
+log = structlog.get_logger(__name__)
 
 
 class _Frozen(BaseModel):
@@ -197,7 +201,14 @@ class Decision(_Frozen):
 
     @classmethod
     def from_result(cls, result: object, *, revision: str | None = None) -> Decision:
-        """Validate a raw decision document; anything malformed is a deny."""
+        """Validate a raw decision document; ``None`` (undefined) or anything malformed is a fault.
+
+        Raises ``PolicyUnavailableError``: a missing policy or entrypoint, a malformed document
+        or an allow without well-formed obligations is the engine's fault, not a denial.
+        """
+        if result is None:
+            log.error("policy.decision.undefined", policy_revision=revision)
+            raise PolicyUnavailableError("The policy engine returned no decision.")
         try:
             raw = _RawDecision.model_validate_json(json.dumps(result, allow_nan=False))
             obligations = None
@@ -205,8 +216,14 @@ class Decision(_Frozen):
                 obligations = Obligations.model_validate_json(
                     json.dumps(raw.obligations, allow_nan=False)
                 )
-        except (ValidationError, TypeError, ValueError):
-            return cls.deny(MALFORMED_DECISION, revision=revision)
+        except (ValidationError, TypeError, ValueError) as exc:
+            # Only the error kind is logged: the document is policy output, kept out of logs.
+            log.error(
+                "policy.decision.malformed", error=type(exc).__name__, policy_revision=revision
+            )
+            raise PolicyUnavailableError(
+                "The policy engine returned a malformed decision."
+            ) from exc
         return cls(
             allow=raw.allow, reasons=raw.reasons, obligations=obligations, policy_revision=revision
         )

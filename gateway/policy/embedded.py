@@ -3,10 +3,11 @@
 Loads every non-test ``.rego`` file under the policy folder and every ``data.json`` at its
 directory path (as ``opa run <dir>`` does: ``policies/beacon/grants/data.json`` becomes
 ``data.beacon.grants``), compiles once, and recompiles when a file is added, removed or changed.
-Defends against fail-open: evaluation errors raise ``PolicyUnavailableError``; an undefined
-result is a deny with ``malformed_decision``. A policy edit that no longer compiles keeps the
-last good compilation (as OPA's ``--watch`` does) and is logged. A draft (governance preview)
-is compiled into an interpreter of its own, so the live one never sees it.
+Defends against fail-open: evaluation errors, an undefined result (missing policy or
+entrypoint) and a malformed decision raise ``PolicyUnavailableError`` (503), never a deny. A
+policy edit that no longer compiles keeps the last good compilation (as OPA's ``--watch`` does)
+and is logged. A draft (governance preview) is compiled into an interpreter of its own, so the
+live one never sees it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from gateway.policy.errors import PolicyUnavailableError
 from gateway.policy.port import (
     GRANTS_PATH,
     INGEST_DECISION,
-    MALFORMED_DECISION,
     VIEWS_DECISION,
     Decision,
     PolicyDraft,
@@ -117,7 +117,7 @@ class EmbeddedPolicyEngine:
 
     def ping(self) -> None:
         probe = self.decide(VIEWS_DECISION, {})
-        if probe.allow or probe.reasons == (MALFORMED_DECISION,):
+        if probe.allow:
             raise PolicyUnavailableError("Policy engine has no usable views policy loaded.")
 
     def close(self) -> None:
@@ -213,7 +213,8 @@ def _decision(output: Any, path: str, revision: str) -> Decision:
         raise PolicyUnavailableError("Policy engine failed to evaluate.")
     results = output.results
     if not results or not results[0].expressions:
-        return Decision.from_result(None, revision=revision)  # undefined: missing policy or rule
+        log.error("policy.embedded.undefined", path=path)
+        raise PolicyUnavailableError("Policy engine has no decision at this path.")
     return Decision.from_result(results[0].expressions[0], revision=revision)
 
 

@@ -1,8 +1,8 @@
 """Policy backend for a real OPA server (sidecar), via opa-python-client and its REST API.
 
 Defends against fail-open: connection errors, HTTP errors, timeouts and non-JSON answers all
-raise ``PolicyUnavailableError`` (503); an answer without a well-formed ``result`` (``{}`` when
-the policy path does not exist) is a deny with ``malformed_decision``.
+raise ``PolicyUnavailableError`` (503); so does an answer without a well-formed ``result``
+(``{}`` when the policy path does not exist): an engine fault, never a deny.
 
 Revision: what OPA has loaded is read back (``GET /v1/policies`` for the module texts, minus
 ``*_test.rego``; ``GET /v1/data`` minus the packages' virtual documents and ``system`` for the
@@ -31,7 +31,6 @@ from opa_client import OpaClient
 from gateway.policy.errors import DraftNotSupportedError, PolicyUnavailableError
 from gateway.policy.port import (
     GRANTS_PATH,
-    MALFORMED_DECISION,
     VIEWS_DECISION,
     Decision,
     PolicyDraft,
@@ -90,9 +89,9 @@ class OpaPolicyEngine:
             return self._decide_draft(path, doc, draft)
         revision = self.revision()
         answer = self._call(lambda: self._client.query_rule(input_data=doc, package_path=path))
-        if not isinstance(answer, dict):
-            return Decision.from_result(None, revision=revision)
-        return Decision.from_result(answer.get("result"), revision=revision)
+        if not isinstance(answer, dict) or "result" not in answer:
+            raise PolicyUnavailableError("Policy engine has no decision at this path.")
+        return Decision.from_result(answer["result"], revision=revision)
 
     def revision(self) -> str:
         with self._lock:
@@ -106,7 +105,7 @@ class OpaPolicyEngine:
         if not self._client.check_health():
             raise PolicyUnavailableError("Policy engine is not healthy.")
         probe = self.decide(VIEWS_DECISION, {})
-        if probe.allow or probe.reasons == (MALFORMED_DECISION,):
+        if probe.allow:
             raise PolicyUnavailableError("Policy engine has no usable views policy loaded.")
 
     def close(self) -> None:

@@ -1,10 +1,11 @@
 """The policy decision port: one interface, two backends (OPA server and embedded regopy).
 
 Defends against fail-open: ``decide`` raises ``PolicyUnavailableError`` when the engine errors
-or cannot be reached and never returns an allow it did not get; a malformed answer is a deny
-(see ``contract.Decision.from_result``). Each decision names the revision of the policy and
-data it was made with: SHA-256 over the non-test Rego modules and the base data document,
-computed the same way by both backends so the same files give the same revision.
+or cannot be reached, or answers no decision or a malformed one (see
+``contract.Decision.from_result``), and never returns an allow it did not get. Each decision
+names the revision of the policy and data it was made with: SHA-256 over the non-test Rego
+modules and the base data document, computed the same way by both backends so the same files
+give the same revision.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
 from gateway.policy.contract import (
-    MALFORMED_DECISION,
     Decision,
     DominanceObligation,
     DpObligation,
@@ -36,7 +36,6 @@ GRANTS_PATH = ("beacon", "grants")
 __all__ = [
     "GRANTS_PATH",
     "INGEST_DECISION",
-    "MALFORMED_DECISION",
     "VIEWS_DECISION",
     "Decision",
     "DominanceObligation",

@@ -3,6 +3,9 @@
 Defends against fail-open on the unknown: a dimension outside the grant's columns or beyond its
 geography/time rung, a row filter on a column the view lacks, or a DP obligation this build
 cannot enforce is refused with a stable reason code (and only such codes leave the gateway).
+Defends against probing a view's shape: a query naming a dimension the view lacks is put to the
+policy first (without that name), so a caller without a grant gets the same 403 as any other
+query, and the ``unknown-dimension`` 400 lists only the dimensions the caller's grant permits.
 """
 
 from __future__ import annotations
@@ -43,18 +46,24 @@ def policy_input(
     )
 
 
-def check_dims(
+def split_dims(
     view: ViewDefinition, group_by: Sequence[str], filters: Mapping[str, Sequence[str]]
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
+    """The query's dimensions the view has, and those it lacks (refused after the decision)."""
     dims = list(dict.fromkeys([*group_by, *filters]))
-    for d in dims:
-        if d not in view.dimensions:
-            raise UnknownDimensionError(
-                f"view {view.name} has no dimension {d[:64]!r}", dimensions=sorted(view.dimensions)
-            )
     if len(dims) > MAX_DIMS:
         raise InvalidViewQueryError(f"at most {MAX_DIMS} dimensions (group_by + filters)")
-    return dims
+    return [d for d in dims if d in view.dimensions], [d for d in dims if d not in view.dimensions]
+
+
+def unknown_dimension(
+    view: ViewDefinition, name: str, obligations: Obligations
+) -> UnknownDimensionError:
+    """The 400 for a granted view: it names only the dimensions this grant permits."""
+    permitted = sorted(d for d in view.dimensions if _dim_ok(view, d, obligations))
+    return UnknownDimensionError(
+        f"view {view.name} has no dimension {name[:64]!r}", dimensions=permitted
+    )
 
 
 def obligation_denials(

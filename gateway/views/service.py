@@ -33,18 +33,20 @@ from gateway.policy.port import (
     VIEWS_DECISION,
     Decision,
     Obligations,
+    PolicyInput,
 )
 from gateway.releases.service import SessionReleases, release_to_read
 from gateway.settings import PrivacySettings
 from gateway.views.allowance import charge_scope
 from gateway.views.answer import CellStats, cellkey_answer, summed_columns
 from gateway.views.checks import (
-    check_dims,
     describe_view,
     empty_table,
     obligation_denials,
     policy_input,
     safe_reasons,
+    split_dims,
+    unknown_dimension,
 )
 from gateway.views.definitions import ViewRegistry
 from gateway.views.domains import ViewDomains, cells_not_shown, periods
@@ -139,9 +141,7 @@ class ViewService:
         actor = (principal.org, principal.subject)
         try:
             for view in self.views.all():
-                decision = self.policy.decide(
-                    VIEWS_DECISION, policy_input(principal, "view.list", view)
-                )
+                decision = self._decide(policy_input(principal, "view.list", view))
                 decisions.append(decision)
                 if decision.allow and decision.obligations is not None:
                     out.append(describe_view(view, decision.obligations))
@@ -164,9 +164,9 @@ class ViewService:
         as_of: str | None = None,
     ) -> ViewResult:
         view = self.views.get(view_name)
-        dims = check_dims(view, group_by, filters)
-        group = tuple(dict.fromkeys(group_by))
-        wanted = {d: tuple(dict.fromkeys(v)) for d, v in filters.items()}
+        dims, unknown = split_dims(view, group_by, filters)  # unknown: refused after the decision
+        group = tuple(d for d in dict.fromkeys(group_by) if d in view.dimensions)
+        wanted = {d: tuple(dict.fromkeys(v)) for d, v in filters.items() if d in view.dimensions}
         event = ViewQueried(
             outcome=Outcome.ERROR,
             actor_org=principal.org,
@@ -180,16 +180,18 @@ class ViewService:
         )
         request = policy_input(principal, "view.query", view, group, wanted)
         try:
-            decision = self.policy.decide(VIEWS_DECISION, request)
+            decision = self._decide(request)
         except PolicyUnavailableError:
             self._write(session, event)
             raise
         facts = DecisionFacts.of(decision, backend=self.policy.name)
         reasons = safe_reasons(decision.reasons)
         if decision.allow and decision.obligations is not None:
+            if unknown:
+                refusal = {"reasons": ["unknown_dimension"], "decision": facts}
+                self._write(session, event.model_copy(update={"outcome": Outcome.DENY, **refusal}))
+                raise unknown_dimension(view, unknown[0], decision.obligations)
             reasons = obligation_denials(view, dims, decision.obligations)
-        elif decision.allow:
-            reasons = ("malformed_decision",)
         if reasons or not decision.allow or decision.obligations is None:
             update = {"outcome": Outcome.DENY, "reasons": list(reasons), "decision": facts}
             self._write(session, event.model_copy(update=update))
@@ -226,6 +228,13 @@ class ViewService:
         }
         self._write(session, event.model_copy(update=allowed))  # commits the scope row too
         return result
+
+    def _decide(self, request: PolicyInput) -> Decision:
+        """The views decision; an allow without obligations is an engine fault (503), not a deny."""
+        decision = self.policy.decide(VIEWS_DECISION, request)
+        if decision.allow and decision.obligations is None:
+            raise PolicyUnavailableError("The policy engine allowed without obligations.")
+        return decision
 
     def _listed(
         self,

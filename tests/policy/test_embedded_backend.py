@@ -14,7 +14,7 @@ from gateway.policy.embedded import EmbeddedPolicyEngine
 from gateway.policy.errors import PolicyUnavailableError
 from gateway.policy.factory import build_policy_engine
 from gateway.policy.opa import OpaPolicyEngine
-from gateway.policy.port import INGEST_DECISION, MALFORMED_DECISION, VIEWS_DECISION
+from gateway.policy.port import INGEST_DECISION, VIEWS_DECISION
 from gateway.settings import Settings
 from tests.policy.conftest import POLICY_DIR
 
@@ -103,12 +103,32 @@ def test_grants_path_overrides_data(policy_copy: Path, tmp_path: Path) -> None:
     )
 
 
-def test_missing_policy_path_denies(embedded_engine: EmbeddedPolicyEngine) -> None:
-    assert embedded_engine.decide("beacon/missing/decision", {}).verdict() == (
-        False,
-        (MALFORMED_DECISION,),
-        None,
-    )
+def test_missing_policy_path_is_an_engine_fault(embedded_engine: EmbeddedPolicyEngine) -> None:
+    with pytest.raises(PolicyUnavailableError):  # undefined: 503, not a 403 "no grant"
+        embedded_engine.decide("beacon/missing/decision", {})
+
+
+_FAULTY_REGO = """package beacon.faulty
+
+non_boolean := {"allow": "true", "reasons": []}
+
+no_obligations := {"allow": true, "reasons": []}
+
+bad_obligations := {"allow": true, "reasons": [], "obligations": {"min_k": 5}}
+
+not_an_object := [true]
+"""
+
+
+@pytest.mark.parametrize(
+    "rule", ["non_boolean", "no_obligations", "bad_obligations", "not_an_object"]
+)
+def test_malformed_decision_document_is_an_engine_fault(policy_copy: Path, rule: str) -> None:
+    (policy_copy / "beacon" / "faulty.rego").write_text(_FAULTY_REGO)
+    engine = EmbeddedPolicyEngine(policy_copy)
+    with pytest.raises(PolicyUnavailableError) as info:  # 503, never a 403 "no grant"
+        engine.decide(f"beacon/faulty/{rule}", {})
+    assert info.value.status == 503
 
 
 def test_empty_policy_dir_fails_at_start(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from gateway.policy.errors import PolicyUnavailableError
 from gateway.policy.opa import OpaPolicyEngine
-from gateway.policy.port import MALFORMED_DECISION, VIEWS_DECISION
+from gateway.policy.port import VIEWS_DECISION
 
 SUBJECT = {"org": "safe-harbour", "sector": "ngo", "roles": ["analyst"], "purpose": None}
 QUERY = {
@@ -118,6 +118,45 @@ def test_non_json_answer_is_unavailable(broken_server: str) -> None:
         engine.decide(VIEWS_DECISION, QUERY)
 
 
+_ANSWERS = {  # what a faulty OPA answers per decision path (JSON, HTTP 200)
+    "undefined": b"{}",
+    "null": b'{"result": null}',
+    "non_boolean": b'{"result": {"allow": "true", "reasons": []}}',
+    "no_obligations": b'{"result": {"allow": true, "reasons": []}}',
+    "bad_obligations": b'{"result": {"allow": true, "reasons": [], "obligations": {"min_k": 5}}}',
+    "not_an_object": b"[]",
+}
+
+
+class _Faulty(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = _ANSWERS[self.path.rsplit("/", 1)[-1]]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = _Broken.do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("answer", sorted(_ANSWERS))
+def test_malformed_or_undefined_decision_is_unavailable(answer: str) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Faulty)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        engine = OpaPolicyEngine(f"http://127.0.0.1:{server.server_address[1]}", timeout_seconds=1)
+        with pytest.raises(PolicyUnavailableError) as info:  # an engine fault, never a deny
+            engine.decide(f"beacon/faulty/{answer}", QUERY)
+        assert info.value.status == 503
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_server_error_is_unavailable(broken_server: str) -> None:
     engine = OpaPolicyEngine(broken_server, timeout_seconds=1.0)
     with pytest.raises(PolicyUnavailableError):
@@ -131,12 +170,9 @@ def test_bad_url_rejected(url: str) -> None:
 
 
 @pytest.mark.integration
-def test_missing_policy_path_denies(opa_engine: OpaPolicyEngine) -> None:
-    assert opa_engine.decide("beacon/missing/decision", QUERY).verdict() == (
-        False,
-        (MALFORMED_DECISION,),
-        None,
-    )
+def test_missing_policy_path_is_an_engine_fault(opa_engine: OpaPolicyEngine) -> None:
+    with pytest.raises(PolicyUnavailableError):  # OPA answers {}: 503, not a 403 "no grant"
+        opa_engine.decide("beacon/missing/decision", QUERY)
 
 
 @pytest.mark.integration

@@ -1,4 +1,5 @@
-"""Decision.from_result: anything not well-formed is a deny (fail closed); PolicyInput shape."""
+"""Decision.from_result: anything not well-formed is an engine fault (503, never a deny or an
+allow: fail closed); PolicyInput shape."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from gateway.policy.errors import PolicyUnavailableError
 from gateway.policy.port import (
-    MALFORMED_DECISION,
     Decision,
     DominanceObligation,
     DpObligation,
@@ -39,8 +40,6 @@ GOOD: dict[str, Any] = {
         "embargo": {"days": 30, "dims": ["admin1", "h3_cell"]},
     },
 }
-
-MALFORMED = (False, (MALFORMED_DECISION,), None)  # Decision.verdict(): allow, reasons, obl.
 
 
 def _with(path: tuple[str, ...], value: object) -> dict[str, Any]:
@@ -111,8 +110,15 @@ _DELETE = object()
         _with(("obligations", "embargo"), {"days": 30, "dims": "admin1"}),
     ],
 )
-def test_malformed_results_deny(result: object) -> None:
-    assert Decision.from_result(result).verdict() == MALFORMED
+def test_malformed_results_are_engine_faults(result: object) -> None:
+    with pytest.raises(PolicyUnavailableError) as info:
+        Decision.from_result(result)
+    assert info.value.status == 503 and info.value.type.endswith("/policy-unavailable")
+
+
+def test_undefined_result_is_an_engine_fault() -> None:
+    with pytest.raises(PolicyUnavailableError):
+        Decision.from_result(None)  # what a backend has when the policy or entrypoint is missing
 
 
 def test_deny_keeps_reasons_and_drops_obligations() -> None:
@@ -162,8 +168,9 @@ def test_bad_paths_rejected(path: str) -> None:
 
 
 @pytest.mark.parametrize("extra", [("extra",), ("obligations", "extra")])
-def test_unknown_keys_in_our_decision_shape_deny(extra: tuple[str, ...]) -> None:
-    assert Decision.from_result(_with(extra, 1)).verdict() == MALFORMED
+def test_unknown_keys_in_our_decision_shape_are_engine_faults(extra: tuple[str, ...]) -> None:
+    with pytest.raises(PolicyUnavailableError):
+        Decision.from_result(_with(extra, 1))
 
 
 def test_decisions_have_their_own_ids() -> None:
