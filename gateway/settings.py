@@ -63,7 +63,9 @@ class IngestSettings(BaseModel):
 
 class PrivacySettings(BaseModel):
     # A release is published only if what it adds to the previous one rests on at least this
-    # many distinct entities and organisations (else the new batches wait for the next cut).
+    # many organisations and this many distinct entities other than those of the organisation
+    # adding most (own rows never pad another's batch; else the batches wait for the next cut).
+    # With release_min_orgs = 1 (one partner's rows may be published) all entities count.
     release_min_rows: int = Field(default=10, ge=1)
     release_min_orgs: int = Field(default=2, ge=1)
     release_every: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,4}[mhdw]$")  # "7d"

@@ -131,6 +131,7 @@ class ReleaseCut(AuditRecord):
     orgs: int
     added_rows: int
     added_orgs: int
+    added_rows_without_largest: int = 0  # added entities not from the org adding most
     reason: str | None
 
 

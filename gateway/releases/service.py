@@ -2,10 +2,15 @@
 
 Defends against before/after differencing across commits (issue 7 #1): views never read the
 live table, only a release — a frozen Delta version pooling many batches — and a release is
-published only if what it adds to the previous one rests on at least ``release_min_rows``
-distinct entities from at least ``release_min_orgs`` organisations. A refused cut publishes
-nothing (it is recorded as 'refused'); its batches wait for the next cut. Cuts of one
-dataset are serialised by a database lock, so two cuts cannot both build on one previous.
+published only if what it adds to the previous one rests on at least ``release_min_orgs``
+organisations and on at least ``release_min_rows`` distinct entities *other than those of any
+one organisation* (its entities minus those of the organisation adding most). Every partner
+knows its own rows, so a count of the whole difference would let it pad another partner's
+9-row batch with 1 row of its own and subtract it again; counted this way, whichever one
+partner looks, at least ``release_min_rows`` entities it did not send remain (a hub that
+sets ``release_min_orgs = 1`` publishes one partner's rows and counts them whole). A refused cut
+publishes nothing (it is recorded as 'refused'); its batches wait for the next cut. Cuts of
+one dataset are serialised by a database lock, so two cuts cannot both build on one previous.
 """
 
 from __future__ import annotations
@@ -84,7 +89,7 @@ class ReleaseService:
                 dataset=dataset,
             )
         published = (
-            diff.added.rows >= self.settings.release_min_rows
+            self._beyond_one_org(diff) >= self.settings.release_min_rows
             and diff.added.orgs >= self.settings.release_min_orgs
         )
         release = repo.stage(
@@ -109,9 +114,11 @@ class ReleaseService:
         if not published:
             raise ReleaseTooSmallError(
                 f"the batches since the previous release of {dataset} rest on "
-                f"{diff.added.rows} entities from {diff.added.orgs} organisation(s); a release "
-                f"needs at least {self.settings.release_min_rows} and "
-                f"{self.settings.release_min_orgs}",
+                f"{diff.added.rows} entities from {diff.added.orgs} organisation(s), "
+                f"{diff.added.rows_without_largest} of them not from the organisation adding "
+                f"most; a release needs at least {self.settings.release_min_rows} entities "
+                f"beyond any one organisation's and {self.settings.release_min_orgs} "
+                "organisations",
                 dataset=dataset,
                 release_id=release.id,
             )
@@ -142,6 +149,12 @@ class ReleaseService:
             if latest is None or latest.cut_at <= cutoff:
                 out.append(dataset)
         return out
+
+    def _beyond_one_org(self, diff: Difference) -> int:
+        """Added entities beyond the largest organisation's; all of them when one org may do."""
+        if self.settings.release_min_orgs == 1:  # governance allows one partner's releases
+            return diff.added.rows
+        return diff.added.rows_without_largest
 
     def _difference(
         self, dataset: str, version: int | None, previous: Release | None, entity: str | None
@@ -191,6 +204,7 @@ def _event(
         orgs=diff.total.orgs,
         added_rows=diff.added.rows,
         added_orgs=diff.added.orgs,
+        added_rows_without_largest=diff.added.rows_without_largest,
         reason=reason,
     )
 

@@ -32,6 +32,7 @@ def test_cut_and_list(cli: CliRunner, releases: Releases) -> None:
     r = cli.invoke(app, ["releases", "cut", "incident_reports"])
     assert r.exit_code == 1 and "release-too-small" in r.output
     releases.commit("ngo-b", 8, seed=2)
+    releases.commit("ngo-c", 8, seed=3)  # 19 entities, 11 beyond the largest org's 8
     r = cli.invoke(app, ["releases", "cut", "incident_reports", "--json"])
     assert r.exit_code == 0, r.output
     cut = json.loads(r.output)
@@ -42,7 +43,7 @@ def test_cut_and_list(cli: CliRunner, releases: Releases) -> None:
     r = cli.invoke(app, ["releases", "list", "--json"])
     listed = [json.loads(line) for line in r.output.splitlines()]
     assert [(x["id"], x["added_rows"], x["cut_by"]) for x in listed] == [
-        (cut["release_id"], 11, "cli")
+        (cut["release_id"], 19, "cli")
     ]
     r = cli.invoke(app, ["releases", "list", "--all", "--json"])
     assert sorted(json.loads(line)["status"] for line in r.output.splitlines()) == [
@@ -59,8 +60,8 @@ def test_cut_due_needs_a_schedule(
     r = cli.invoke(app, ["releases", "cut"])
     assert r.exit_code == 2
     monkeypatch.setenv("BEACON_PRIVACY__RELEASE_EVERY", "7d")
-    releases.commit("ngo-a", 5, seed=1)
-    releases.commit("ngo-b", 5, seed=2)
+    releases.commit("ngo-a", 10, seed=1)
+    releases.commit("ngo-b", 10, seed=2)
     r = cli.invoke(app, ["releases", "cut", "--due", "--json"])
     assert r.exit_code == 0, r.output
     outcomes = {o["dataset"]: o for o in map(json.loads, r.output.splitlines())}

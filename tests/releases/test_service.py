@@ -1,8 +1,8 @@
 """ReleaseService on SQLite and PostgreSQL: the difference check, refusals, the lock, the schedule.
 
-A release is published only if what it adds to the previous one rests on >= 10 distinct
-entities from >= 2 organisations (defaults); otherwise nothing is published and the batches
-wait for the next cut.
+A release is published only if what it adds to the previous one rests on >= 2 organisations
+and on >= 10 distinct entities other than those of the organisation adding most (defaults);
+otherwise nothing is published and the batches wait for the next cut.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def test_one_row_or_one_org_is_refused_and_nothing_is_published(releases: Releas
     releases.commit("victim-ngo", 1, seed=1)
     with pytest.raises(ReleaseTooSmallError) as one_row:
         _cut(releases)
-    assert "1 entities from 1 organisation" in one_row.value.detail
+    assert "1 entities from 1 organisation(s), 0 of them" in one_row.value.detail
     releases.commit("victim-ngo", 40, seed=2)  # many rows, still one organisation
     with pytest.raises(ReleaseTooSmallError):
         _cut(releases)
@@ -76,13 +76,45 @@ def test_refused_batches_wait_for_the_next_cut(releases: Releases) -> None:
         _cut(releases)
     with releases.session() as session:
         assert releases.service.latest(session, "incident_reports") == first
-    releases.commit("ngo-a", 9, seed=4)  # with it, 10 entities from 2 organisations
+    releases.commit("ngo-a", 9, seed=4)  # 10 entities, but only 1 beyond ngo-a's own 9
+    with pytest.raises(ReleaseTooSmallError):
+        _cut(releases)
+    releases.commit("ngo-b", 10, seed=5)  # 20 entities, 10 beyond the largest org's 10
     second = _cut(releases)
-    assert (second.previous_id, second.added_rows, second.added_orgs) == (first.id, 10, 2)
+    assert (second.previous_id, second.added_rows, second.added_orgs) == (first.id, 20, 3)
     assert second.delta_version > first.delta_version
-    assert (second.row_count, second.org_count) == (70, 3)
+    assert (second.row_count, second.org_count) == (80, 3)
     assert _events(releases)[-1].outcome == "allow"
     assert _events(releases)[-1].detail["release_id"] == second.id
+
+
+@pytest.mark.parametrize(
+    ("sizes", "published", "without_largest"),
+    [
+        ((9, 1), False, 1),  # a victim's 9 rows padded with 1 of the attacker's own
+        ((20, 20), True, 20),
+        ((1000, 9), False, 9),  # the big org's rows never vouch for the small one's
+        ((1000, 10), True, 10),  # the boundary: 10 entities beyond the big org's own
+        ((1000, 10, 10), True, 20),
+    ],
+)
+def test_the_difference_must_rest_on_rows_beyond_any_one_org(
+    releases: Releases, sizes: tuple[int, ...], published: bool, without_largest: int
+) -> None:
+    for i, n in enumerate(sizes):
+        releases.commit(f"org-{i}", n, seed=10 + i)
+    if published:
+        assert _cut(releases).status == "published"
+    else:
+        with pytest.raises(ReleaseTooSmallError) as refused:
+            _cut(releases)
+        assert f"{without_largest} of them not from the organisation adding most" in (
+            refused.value.detail
+        )
+    detail = _events(releases)[-1].detail
+    assert (detail["added_rows"], detail["added_orgs"]) == (sum(sizes), len(sizes))
+    assert detail["added_rows_without_largest"] == without_largest
+    assert detail["reason"] == (None if published else "release_too_small")
 
 
 def test_a_compaction_is_no_new_release(releases: Releases) -> None:

@@ -53,6 +53,9 @@ def test_a_cell_resting_on_one_organisation_is_not_released(live: Live) -> None:
     # The attacker's own report in the cell does not make a second organisation.
     live.upload("attacker-ngo", planted(1, 702))
     live.upload("other-ngo", background(40, 703))
+    # the victim's ordinary reports elsewhere: the release needs >= 10 entities beyond the
+    # largest contributor's (other-ngo's 40 here), not in the planted cell
+    live.upload("victim-ngo", background(40, 704))
     live.cut()
     consistent, rows = _consistent(live)
     assert 13 in consistent and len(consistent) > 1, consistent

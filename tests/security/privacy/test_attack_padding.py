@@ -62,7 +62,9 @@ def test_own_rows_never_lift_a_hidden_cell(live: Live) -> None:
     for n, seed in ((1, 503), (10, 504)):
         live.upload("attacker-ngo", planted(n, seed, **CELL))
         own += n
-        live.upload("other-ngo", background(40, seed + 10))  # so the next release can be cut
+        # so the next release can be cut (>= 10 entities beyond the largest contributor's)
+        live.upload("other-ngo", background(40, seed + 10))
+        live.upload("victim-ngo", background(40, seed + 20))
         live.cut()
         answers = [live.ask(q) for q in WORDINGS]
         estimates = _victim_estimates(answers, own)
