@@ -18,6 +18,8 @@ from gateway.errors import BeaconError
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from gateway.auth.service import AccountService
 
 console = Console()
@@ -86,8 +88,22 @@ def open_engine(settings: Settings) -> Engine:
 _DB_HINT = "set BEACON_DATA_DIR or BEACON_DATABASE__URL; `beacon serve` creates a new one"
 
 
+@contextmanager
+def account_session() -> Iterator[tuple[AccountService, Session]]:
+    """The configured database's account service and a session on it (engine disposed after)."""
+    from sqlmodel import Session
+
+    engine = open_engine(load_settings())
+    try:
+        with Session(engine) as session:
+            yield accounts(engine), session
+    finally:
+        engine.dispose()
+
+
 def accounts(engine: Engine) -> AccountService:
     """The account service the app builds, for org/client commands (changes are audited)."""
+
     from gateway.audit.service import AuditLog
     from gateway.auth.service import AccountService
 

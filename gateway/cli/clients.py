@@ -7,16 +7,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlmodel import Session
 
-from gateway.cli._common import (
-    CLI_ACTOR,
-    accounts,
-    cli_errors,
-    console,
-    load_settings,
-    open_engine,
-)
+from gateway.cli._common import CLI_ACTOR, account_session, cli_errors, console
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -31,22 +23,17 @@ def add(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (for scripts)."),
 ) -> None:
     """Create a client; prints its id and secret once."""
-    with cli_errors():
-        engine = open_engine(load_settings())
-        try:
-            with Session(engine) as session:
-                client, secret = accounts(engine).create_client(
-                    session, org_slug=org, roles=role, name=name, actor=CLI_ACTOR
-                )
-                out = {
-                    "client_id": client.client_id,
-                    "client_secret": secret,
-                    "org": org,
-                    "roles": client.roles,
-                    "name": client.name,
-                }
-        finally:
-            engine.dispose()
+    with cli_errors(), account_session() as (service, session):
+        client, secret = service.create_client(
+            session, org_slug=org, roles=role, name=name, actor=CLI_ACTOR
+        )
+        out = {
+            "client_id": client.client_id,
+            "client_secret": secret,
+            "org": org,
+            "roles": client.roles,
+            "name": client.name,
+        }
     if as_json:
         typer.echo(json.dumps(out))
         return
@@ -62,22 +49,17 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List clients (never their secrets)."""
-    with cli_errors():
-        engine = open_engine(load_settings())
-        try:
-            with Session(engine) as session:
-                rows: list[dict[str, Any]] = [
-                    {
-                        "client_id": c.client_id,
-                        "org": o.slug,
-                        "name": c.name,
-                        "roles": c.roles,
-                        "disabled": c.disabled,
-                    }
-                    for c, o in accounts(engine).list_clients(session, org_slug=org)
-                ]
-        finally:
-            engine.dispose()
+    with cli_errors(), account_session() as (service, session):
+        rows: list[dict[str, Any]] = [
+            {
+                "client_id": c.client_id,
+                "org": o.slug,
+                "name": c.name,
+                "roles": c.roles,
+                "disabled": c.disabled,
+            }
+            for c, o in service.list_clients(session, org_slug=org)
+        ]
     if as_json:
         typer.echo(json.dumps(rows))
         return
@@ -100,15 +82,10 @@ def disable(
     enable: bool = typer.Option(False, "--enable", help="Re-enable instead."),
 ) -> None:
     """Disable a client: new tokens are refused and its live tokens stop verifying."""
-    with cli_errors():
-        engine = open_engine(load_settings())
-        try:
-            with Session(engine) as session:
-                accounts(engine).set_client_disabled(
-                    session, client_id=client_id, disabled=not enable, actor=CLI_ACTOR
-                )
-        finally:
-            engine.dispose()
+    with cli_errors(), account_session() as (service, session):
+        service.set_client_disabled(
+            session, client_id=client_id, disabled=not enable, actor=CLI_ACTOR
+        )
     console.print(f"[green]{'enabled' if enable else 'disabled'}[/] {client_id}")
 
 
@@ -118,16 +95,9 @@ def rotate_secret(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (for scripts)."),
 ) -> None:
     """Replace a client's secret (the old one stops working); prints the new one once."""
-    with cli_errors():
-        engine = open_engine(load_settings())
-        try:
-            with Session(engine) as session:
-                client, secret = accounts(engine).rotate_secret(
-                    session, client_id=client_id, actor=CLI_ACTOR
-                )
-                out = {"client_id": client.client_id, "client_secret": secret}
-        finally:
-            engine.dispose()
+    with cli_errors(), account_session() as (service, session):
+        client, secret = service.rotate_secret(session, client_id=client_id, actor=CLI_ACTOR)
+        out = {"client_id": client.client_id, "client_secret": secret}
     if as_json:
         typer.echo(json.dumps(out))
         return

@@ -7,16 +7,8 @@ from typing import Any
 
 import typer
 from rich.table import Table
-from sqlmodel import Session
 
-from gateway.cli._common import (
-    CLI_ACTOR,
-    accounts,
-    cli_errors,
-    console,
-    load_settings,
-    open_engine,
-)
+from gateway.cli._common import CLI_ACTOR, account_session, cli_errors, console
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -29,16 +21,9 @@ def add(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
     """Register a partner organisation."""
-    with cli_errors():
-        engine = open_engine(load_settings())
-        try:
-            with Session(engine) as session:
-                org = accounts(engine).create_org(
-                    session, slug=slug, name=name, sector=sector, actor=CLI_ACTOR
-                )
-                out = {"slug": org.slug, "name": org.name, "sector": org.sector}
-        finally:
-            engine.dispose()
+    with cli_errors(), account_session() as (service, session):
+        org = service.create_org(session, slug=slug, name=name, sector=sector, actor=CLI_ACTOR)
+        out = {"slug": org.slug, "name": org.name, "sector": org.sector}
     if as_json:
         typer.echo(json.dumps(out))
     else:
@@ -48,21 +33,16 @@ def add(
 @app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List partner organisations."""
-    with cli_errors():
-        engine = open_engine(load_settings())
-        try:
-            with Session(engine) as session:
-                rows: list[dict[str, Any]] = [
-                    {
-                        "slug": o.slug,
-                        "name": o.name,
-                        "sector": o.sector,
-                        "created_at": o.created_at.isoformat(),
-                    }
-                    for o in accounts(engine).list_orgs(session)
-                ]
-        finally:
-            engine.dispose()
+    with cli_errors(), account_session() as (service, session):
+        rows: list[dict[str, Any]] = [
+            {
+                "slug": o.slug,
+                "name": o.name,
+                "sector": o.sector,
+                "created_at": o.created_at.isoformat(),
+            }
+            for o in service.list_orgs(session)
+        ]
     if as_json:
         typer.echo(json.dumps(rows))
         return
