@@ -37,16 +37,13 @@ import httpx
 import pyarrow as pa
 import pyarrow.compute as pc
 from rich.console import Console
-from sqlmodel import Session
 
+from bench.run import released
 from gateway.app import create_app
 from gateway.cli.demo import create_partners, demo_settings, push_demo_data
-from gateway.db import build_engine
-from gateway.releases import repository as releases
 from gateway.releases.jobs import cut_all_releases
 from gateway.serving import free_port, serve_in_thread
 from gateway.settings import Settings
-from gateway.store.delta import DeltaStore
 
 REPO = Path(__file__).resolve().parents[1]
 VIEW, DATASET, GRANT = "incident_hotspots", "incident_reports", "ngo-incident-hotspots"
@@ -142,16 +139,7 @@ def _machine() -> str:
 
 def _truth(settings: Settings) -> pa.Table:
     """The latest release's records (dimension columns and _org) with the view's month."""
-    engine = build_engine(settings)
-    try:
-        with Session(engine) as session:
-            release = releases.latest_published(session, DATASET)
-            assert release is not None, "the demo cut no release"
-            version = release.delta_version
-    finally:
-        engine.dispose()
-    data = DeltaStore.from_settings(settings).dataset(DATASET, version=version)
-    assert data is not None
+    data = released(settings)
     table = data.to_table(columns=["country", "admin1", "exploitation_type", "occurred_on", "_org"])
     month = pc.strftime(table["occurred_on"], format="%Y-%m")
     return table.append_column("month", month)
